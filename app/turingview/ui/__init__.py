@@ -1,0 +1,1 @@
+"""turingview.ui."""
