@@ -1,0 +1,360 @@
+"""DICOM file reader: single-frame and multi-frame images -> :class:`ImageVolume`.
+
+Pixel data are decoded by pydicom with the pylibjpeg plugins (JPEG baseline/extended/lossless, JPEG-LS,
+JPEG 2000, RLE) or Pillow; deflated and big-endian transfer syntaxes are handled by pydicom itself.
+YBR colour is converted to RGB, palette colour is expanded through its LUTs, and greyscale goes through
+the Modality LUT stage here (Rescale Slope/Intercept, the Enhanced multi-frame Pixel Value Transformation,
+or a Modality LUT Sequence), so ``pixels`` hold modality values.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from turingview.core.errors import ImageLoadError, UnsupportedImageError
+from turingview.imaging.lut import apply_modality_lut
+from turingview.imaging.scrub import minimal_metadata
+from turingview.imaging.volume import ImageVolume, VoiLut, Window
+
+__all__ = ["dataset_volume", "read_dataset", "read_dicom_file"]
+
+_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+_DICOMDIR_SOP = "1.2.840.10008.1.3.10"
+
+
+def read_dataset(path: Path, *, stop_before_pixels: bool = False) -> Any:
+    """Parse a DICOM file with pydicom (headers, optionally without pixels), mapping errors to ours."""
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+            except InvalidDicomError:
+                ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
+                if len(ds) == 0 or not any(tag.group in (0x0008, 0x0010, 0x0020, 0x0028) for tag in ds):
+                    raise ImageLoadError(path, "not a DICOM file (no DICOM preamble or data elements)") from None
+                return ds
+    except ImageLoadError:
+        raise
+    except EOFError as exc:
+        raise ImageLoadError(path, "truncated DICOM file (ended inside a data element)") from exc
+    except OSError as exc:
+        raise ImageLoadError(path, f"cannot read the file ({exc.strerror or exc})") from exc
+    except Exception as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if "end of file" in reason.lower() or "truncat" in reason.lower():
+            raise ImageLoadError(path, f"truncated DICOM file ({reason})") from exc
+        raise ImageLoadError(path, f"malformed DICOM file ({type(exc).__name__}: {reason})") from exc
+
+
+def _sop_class_name(ds: Any) -> str:
+    uid = ds.get("SOPClassUID") or getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", None)
+    if uid is None:
+        return "unknown SOP class"
+    name = getattr(uid, "name", "") or str(uid)
+    return str(name)
+
+
+def _transfer_syntax(ds: Any) -> Any:
+    import pydicom.uid
+
+    meta = getattr(ds, "file_meta", None)
+    uid = getattr(meta, "TransferSyntaxUID", None) if meta is not None else None
+    if uid is None:
+        big = not getattr(ds, "is_little_endian", True)
+        implicit = getattr(ds, "is_implicit_VR", False)
+        if big:
+            return pydicom.uid.ExplicitVRBigEndian
+        return pydicom.uid.ImplicitVRLittleEndian if implicit else pydicom.uid.ExplicitVRLittleEndian
+    return uid
+
+
+def _check_displayable(path: Path, ds: Any) -> None:
+    meta = getattr(ds, "file_meta", None)
+    if getattr(meta, "MediaStorageSOPClassUID", None) == _DICOMDIR_SOP or "DirectoryRecordSequence" in ds:
+        raise UnsupportedImageError(path, "DICOMDIR media directory, not an image: open the series folder instead")
+    if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
+        raise UnsupportedImageError(path, f"DICOM without pixel data ({_sop_class_name(ds)}): nothing to display")
+    tsyntax = _transfer_syntax(ds)
+    if tsyntax.is_compressed:
+        from pydicom.pixels import get_decoder
+
+        try:
+            decoder = get_decoder(tsyntax)
+        except NotImplementedError:
+            raise UnsupportedImageError(
+                path, f"unsupported compression: no decoder for transfer syntax {tsyntax.name} ({tsyntax})"
+            ) from None
+        if not decoder.is_available:
+            missing = "; ".join(decoder.missing_dependencies) or "a pixel-data plugin"
+            raise UnsupportedImageError(
+                path, f"unsupported compression: transfer syntax {tsyntax.name} needs a decoder plugin ({missing})"
+            )
+
+
+def _decode(path: Path, ds: Any) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(ds.pixel_array)
+    except (ValueError, EOFError) as exc:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        if "less than expected" in text or "truncat" in text.lower() or "insufficient" in text.lower():
+            raise ImageLoadError(path, f"truncated pixel data ({text})") from exc
+        raise ImageLoadError(path, f"cannot decode the pixel data ({text})") from exc
+    except (RuntimeError, NotImplementedError) as exc:
+        tsyntax = _transfer_syntax(ds)
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise UnsupportedImageError(
+            path, f"cannot decode transfer syntax {tsyntax.name} with the installed plugins ({text})"
+        ) from exc
+
+
+def _first(sequence_owner: Any, *keywords: str) -> Any:
+    """Walk nested single-item sequences: ``_first(ds, 'SharedFunctionalGroupsSequence', 'PixelMeasuresSequence')``."""
+    node = sequence_owner
+    for keyword in keywords:
+        seq = node.get(keyword) if node is not None else None
+        if not seq:
+            return None
+        node = seq[0]
+    return node
+
+
+def _rescale(ds: Any, n_frames: int) -> list[tuple[float, float]]:
+    """Per-frame (slope, intercept) from the top level or the functional groups."""
+    shared = _first(ds, "SharedFunctionalGroupsSequence", "PixelValueTransformationSequence")
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    pairs: list[tuple[float, float]] = []
+    for index in range(n_frames):
+        item = None
+        if per_frame is not None and index < len(per_frame):
+            item = _first(per_frame[index], "PixelValueTransformationSequence")
+        source = item or shared or ds
+        slope = source.get("RescaleSlope", 1.0)
+        intercept = source.get("RescaleIntercept", 0.0)
+        pairs.append((float(slope if slope not in (None, "") else 1.0), float(intercept or 0.0)))
+    return pairs
+
+
+def _lut_array(item: Any, *, signed_first: bool) -> tuple[np.ndarray, int, int]:
+    """(table, first_mapped, bits) of a LUT item (Modality or VOI LUT Sequence)."""
+    descriptor = [int(v) for v in item.LUTDescriptor]
+    n_entries, first, bits = descriptor[0] or 65536, descriptor[1], descriptor[2]
+    if signed_first and first >= 2**15:
+        first -= 2**16
+    data = item.LUTData
+    if isinstance(data, bytes | bytearray):
+        dtype = "<u1" if bits <= 8 and len(data) == n_entries else "<u2"
+        table = np.frombuffer(data, dtype=dtype)
+    else:
+        table = np.asarray(data if isinstance(data, Sequence) else [data])
+    table = table.astype(np.int64)[:n_entries]
+    return table, first, bits
+
+
+def _windows(ds: Any) -> tuple[Window, ...]:
+    source = ds
+    if "WindowCenter" not in ds:
+        source = _first(ds, "SharedFunctionalGroupsSequence", "FrameVOILUTSequence")
+        if source is None:
+            per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+            source = _first(per_frame[0], "FrameVOILUTSequence") if per_frame else None
+        if source is None or "WindowCenter" not in source:
+            return ()
+
+    def values(keyword: str) -> list[Any]:
+        value = source.get(keyword)
+        if value is None or value == "":
+            return []
+        return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+
+    centers, widths, names = values("WindowCenter"), values("WindowWidth"), values("WindowCenterWidthExplanation")
+    function = str(source.get("VOILUTFunction", "LINEAR") or "LINEAR").strip().upper()
+    if function not in ("LINEAR", "LINEAR_EXACT", "SIGMOID"):
+        function = "LINEAR"
+    out: list[Window] = []
+    for index, (center, width) in enumerate(zip(centers, widths, strict=False)):
+        try:
+            c, w = float(center), float(width)
+            if function == "LINEAR" and w < 1:
+                continue
+            out.append(
+                Window(center=c, width=w, function=function, name=str(names[index]) if index < len(names) else "")
+            )
+        except (TypeError, ValueError):
+            continue
+    return tuple(out)
+
+
+def _voi_luts(ds: Any, signed: bool) -> tuple[VoiLut, ...]:
+    out: list[VoiLut] = []
+    for item in ds.get("VOILUTSequence") or ():
+        try:
+            table, first, bits = _lut_array(item, signed_first=signed)
+        except (AttributeError, TypeError, ValueError):
+            continue
+        if table.size:
+            out.append(VoiLut(lut=table, first_mapped=first, bits=bits, name=str(item.get("LUTExplanation", ""))))
+    return tuple(out)
+
+
+def _spacing(ds: Any) -> tuple[float, float, float]:
+    measures = _first(ds, "SharedFunctionalGroupsSequence", "PixelMeasuresSequence")
+    pixel = None
+    for source in (ds, measures):
+        if source is not None and source.get("PixelSpacing"):
+            pixel = source.PixelSpacing
+            break
+    if pixel is None and ds.get("ImagerPixelSpacing"):
+        pixel = ds.ImagerPixelSpacing
+    row, col = (float(pixel[0]), float(pixel[1])) if pixel is not None and len(pixel) >= 2 else (1.0, 1.0)
+    thickness = None
+    for source in (ds, measures):
+        if source is None:
+            continue
+        for keyword in ("SpacingBetweenSlices", "SliceThickness"):
+            value = source.get(keyword)
+            if value not in (None, ""):
+                thickness = float(value)
+                break
+        if thickness:
+            break
+    slice_spacing = thickness if thickness and thickness > 0 else 1.0
+    return (slice_spacing, row if row > 0 else 1.0, col if col > 0 else 1.0)
+
+
+def orientation_from_iop(iop: Sequence[float] | None) -> np.ndarray | None:
+    """3x3 (increasing-column direction, increasing-row direction, normal) from Image Orientation (Patient)."""
+    if iop is None or len(iop) != 6:
+        return None
+    row_dir = np.asarray([float(v) for v in iop[:3]])
+    col_dir = np.asarray([float(v) for v in iop[3:]])
+    normal = np.cross(row_dir, col_dir)
+    if not np.isfinite(normal).all() or np.linalg.norm(normal) < 1e-6:
+        return None
+    return np.vstack([row_dir, col_dir, normal / np.linalg.norm(normal)])
+
+
+def _orientation(ds: Any) -> np.ndarray | None:
+    iop = ds.get("ImageOrientationPatient")
+    if iop is None:
+        plane = _first(ds, "SharedFunctionalGroupsSequence", "PlaneOrientationSequence")
+        iop = plane.get("ImageOrientationPatient") if plane is not None else None
+    return orientation_from_iop(iop)
+
+
+def _colour_to_uint8(array: np.ndarray, bits_stored: int) -> np.ndarray:
+    if array.dtype == np.uint8:
+        return array
+    if np.issubdtype(array.dtype, np.integer):
+        shift = max(int(bits_stored) - 8, 0)
+        return (array.astype(np.uint32) >> shift).clip(0, 255).astype(np.uint8)
+    lo, hi = float(np.nanmin(array)), float(np.nanmax(array))
+    scaled = (array.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1e-6))
+    return np.nan_to_num(scaled).round().clip(0, 255).astype(np.uint8)
+
+
+def dataset_volume(path: Path, ds: Any, volume_index: int | None = None) -> ImageVolume:
+    """Decode a parsed dataset (with pixels) into an :class:`ImageVolume`."""
+    if volume_index not in (None, 0):
+        raise ImageLoadError(
+            path, f"volume index {volume_index} given, but a DICOM file has one volume (use the slice/frame)"
+        )
+    _check_displayable(path, ds)
+    for keyword in ("Rows", "Columns"):
+        if not ds.get(keyword):
+            raise ImageLoadError(path, f"DICOM image without {keyword}: cannot lay out the pixels")
+    array = _decode(path, ds)
+    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
+    photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    bits_stored = int(ds.get("BitsStored", ds.get("BitsAllocated", 8)) or 8)
+    colour = samples == 3 or photometric == "PALETTE COLOR"
+    frames_axis = n_frames > 1
+    if frames_axis and array.ndim == (3 if samples == 1 else 4) and array.shape[0] != n_frames:
+        raise ImageLoadError(path, f"pixel data hold {array.shape[0]} frames but Number of Frames is {n_frames}")
+    if not frames_axis:
+        array = array[np.newaxis]
+    windows: tuple[Window, ...] = ()
+    voi_luts: tuple[VoiLut, ...] = ()
+    if photometric == "PALETTE COLOR":
+        from pydicom.pixels import apply_color_lut
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rgb = np.asarray(apply_color_lut(array, ds))
+        pixels = _colour_to_uint8(rgb, 16 if rgb.dtype != np.uint8 else 8)
+        out_photometric = "RGB"
+    elif colour:
+        if array.ndim != 4 or array.shape[-1] != 3:
+            raise ImageLoadError(path, f"colour image with unexpected pixel layout {array.shape}")
+        pixels = _colour_to_uint8(array, bits_stored)
+        out_photometric = "RGB"
+    else:
+        if array.ndim != 3:
+            raise UnsupportedImageError(path, f"{samples}-sample {photometric} images are not supported")
+        if photometric not in ("MONOCHROME1", "MONOCHROME2"):
+            photometric = "MONOCHROME2"
+        pixels = _modality(ds, array)
+        signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+        windows = _windows(ds)
+        voi_luts = _voi_luts(ds, signed or pixels.dtype.kind == "i")
+        out_photometric = photometric
+    tsyntax = _transfer_syntax(ds)
+    spacing = _spacing(ds)
+    modality = str(ds.get("Modality", "") or "OT").strip().upper() or "OT"
+    metadata = minimal_metadata(
+        source_format="dicom",
+        modality=modality,
+        photometric=out_photometric if out_photometric != "RGB" else f"RGB (stored {photometric})",
+        shape=pixels.shape,
+        dtype=str(pixels.dtype),
+        spacing=spacing,
+        transfer_syntax=str(tsyntax.name),
+        extra={"bits_stored": bits_stored, "n_frames": n_frames},
+    )
+    return ImageVolume(
+        pixels=np.ascontiguousarray(pixels),
+        spacing=spacing,
+        orientation=_orientation(ds),
+        photometric=out_photometric,
+        modality=modality,
+        windows=windows,
+        voi_luts=voi_luts,
+        metadata=metadata,
+        source_format="dicom",
+    )
+
+
+def _modality(ds: Any, array: np.ndarray) -> np.ndarray:
+    """Modality LUT stage for a (frames, rows, cols) stored array."""
+    if np.issubdtype(array.dtype, np.floating):
+        return array.astype(np.float32, copy=False)  # Float Pixel Data carries modality values already
+    item = _first(ds, "ModalityLUTSequence")
+    if item is not None and "LUTDescriptor" in item and "LUTData" in item:
+        signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
+        table, first, _bits = _lut_array(item, signed_first=signed)
+        out = apply_modality_lut(array, lut=table, first_mapped=first)
+        return out.astype(np.uint16 if out.min() >= 0 and out.max() < 2**16 else np.int32)
+    pairs = _rescale(ds, array.shape[0])
+    if len(set(pairs)) <= 1:
+        slope, intercept = pairs[0] if pairs else (1.0, 0.0)
+        return apply_modality_lut(array, slope=slope, intercept=intercept)
+    frames = [apply_modality_lut(frame, slope=s, intercept=i) for frame, (s, i) in zip(array, pairs, strict=True)]
+    dtype = np.result_type(*frames)
+    return np.stack([f.astype(dtype, copy=False) for f in frames])
+
+
+def read_dicom_file(path: Path, volume_index: int | None = None) -> ImageVolume:
+    """Read one DICOM file (single or multi-frame)."""
+    ds = read_dataset(path)
+    return dataset_volume(path, ds, volume_index)

@@ -1,0 +1,162 @@
+"""Presentation: modality values -> the uint8 image a reader sees.
+
+:func:`render_slice` applies the VOI stage (a :class:`Window`, else the file's first window, else its first
+VOI LUT, else :func:`default_window`) and the MONOCHROME1 inversion to one slice of an
+:class:`ImageVolume`. For 8/16-bit integer volumes the window is folded into a 256/65,536-entry uint8 table,
+built once per (volume, window) and cached, so a slice change is a single gather with no temporary
+(well under a millisecond for 512x512). Other dtypes go through float32 arithmetic.
+
+Colour (RGB) volumes are displayed as stored; a window does not apply to them.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+
+import numpy as np
+
+from turingview.imaging import lut as _lut
+from turingview.imaging.volume import ImageVolume, VoiLut, Window
+
+__all__ = ["default_window", "render_slice", "robust_window"]
+
+#: Percentiles of the robust default window (Window from the 0.5th to the 99.5th percentile).
+ROBUST_PERCENTILES = (0.5, 99.5)
+#: At most this many voxels are sampled (deterministic stride) for the robust default window.
+ROBUST_SAMPLE = 1_000_000
+
+_TABLES_PER_VOLUME = 8
+_cache_lock = threading.Lock()
+_table_cache: weakref.WeakKeyDictionary[ImageVolume, OrderedDict[tuple[object, ...], np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
+_default_cache: weakref.WeakKeyDictionary[ImageVolume, Window] = weakref.WeakKeyDictionary()
+
+
+def robust_window(values: np.ndarray, *, percentiles: tuple[float, float] = ROBUST_PERCENTILES) -> Window:
+    """A LINEAR window from the ``percentiles`` of the finite ``values`` (sampled deterministically).
+
+    The sample is every ``k``-th voxel of the flattened array with ``k = ceil(n / ROBUST_SAMPLE)``, so the
+    result depends only on the data. ``center = (lo + hi) / 2``, ``width = max(hi - lo, 1)``; for integer
+    data the width covers the percentile range inclusively (``hi - lo + 1``).
+    """
+    flat = np.asarray(values).reshape(-1)
+    step = max(1, -(-flat.size // ROBUST_SAMPLE))
+    sample = flat[::step]
+    integer = np.issubdtype(sample.dtype, np.integer)
+    if not integer:
+        sample = sample[np.isfinite(sample)]
+    if sample.size == 0:
+        return Window(center=0.5, width=1.0, name="auto")
+    lo, hi = np.percentile(sample.astype(np.float64), percentiles)
+    if integer:
+        lo, hi = float(np.floor(lo)), float(np.ceil(hi))
+        width = hi - lo + 1.0
+        return Window(center=lo + width / 2.0, width=max(width, 1.0), name="auto")
+    if hi <= lo:
+        hi = lo + 1.0
+    return Window(center=float((lo + hi) / 2.0), width=float(hi - lo), function="LINEAR_EXACT", name="auto")
+
+
+def default_window(volume: ImageVolume) -> Window:
+    """The window a reader first sees.
+
+    The file's first window if it has one; else, when the file has a VOI LUT, a window spanning the
+    LUT's input range (``render_slice`` with ``window=None`` still applies the LUT itself); else the robust
+    window of the whole volume (:func:`robust_window`, 0.5-99.5 percentiles on a deterministic subsample).
+    """
+    if volume.windows:
+        return volume.windows[0]
+    cached = _default_cache.get(volume)
+    if cached is not None:
+        return cached
+    if volume.voi_luts:
+        voi = volume.voi_luts[0]
+        width = float(max(np.size(voi.lut), 2))
+        window = Window(center=voi.first_mapped + width / 2.0, width=width, function="LINEAR_EXACT", name="voi-lut")
+    else:
+        window = robust_window(volume.pixels)
+    with _cache_lock:
+        _default_cache[volume] = window
+    return window
+
+
+def _presentation(volume: ImageVolume, window: Window | None) -> Window | VoiLut:
+    if window is not None:
+        return window
+    if volume.windows:
+        return volume.windows[0]
+    if volume.voi_luts:
+        return volume.voi_luts[0]
+    return default_window(volume)
+
+
+def _cached_table(volume: ImageVolume, stage: Window | VoiLut) -> np.ndarray:
+    invert = volume.photometric == "MONOCHROME1"
+    key: tuple[object, ...]
+    if isinstance(stage, Window):
+        key = ("w", stage.center, stage.width, stage.function, invert)
+    else:
+        key = ("v", id(stage), invert)
+    with _cache_lock:
+        tables = _table_cache.get(volume)
+        if tables is None:
+            tables = OrderedDict()
+            _table_cache[volume] = tables
+        table = tables.get(key)
+        if table is not None:
+            tables.move_to_end(key)
+            return table
+    dtype = volume.pixels.dtype
+    if isinstance(stage, Window):
+        table = _lut.window_table(dtype, stage, invert=invert)
+    else:
+        table = _lut.voi_lut_table(dtype, stage, invert=invert)
+    table.flags.writeable = False
+    with _cache_lock:
+        tables[key] = table
+        while len(tables) > _TABLES_PER_VOLUME:
+            tables.popitem(last=False)
+    return table
+
+
+def render_slice(volume: ImageVolume, index: int, window: Window | None = None) -> np.ndarray:
+    """Render slice ``index`` of ``volume`` as the uint8 image a reader sees.
+
+    Parameters
+    ----------
+    volume
+        The loaded volume (modality values).
+    index
+        Slice (frame) index, ``0 <= index < volume.n_slices``.
+    window
+        The VOI window; ``None`` uses the file's first window, else its first VOI LUT, else
+        :func:`default_window`. Ignored for colour volumes.
+
+    Returns
+    -------
+    numpy.ndarray
+        C-contiguous uint8, ``(rows, cols)`` for greyscale or ``(rows, cols, 3)`` for colour.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is out of range (the message names the valid range).
+    """
+    pixels = volume.slice(index)
+    if volume.is_color:
+        if pixels.dtype == np.uint8:
+            return np.ascontiguousarray(pixels).copy()
+        return _lut.to_uint8(_lut.apply_window(pixels, robust_window(pixels)))
+    stage = _presentation(volume, window)
+    if _lut.table_domain(pixels.dtype) is not None:
+        table = _cached_table(volume, stage)
+        unsigned = pixels.view(np.dtype(f"u{pixels.dtype.itemsize}"))
+        return np.take(table, unsigned)
+    unit = _lut.apply_window(pixels, stage) if isinstance(stage, Window) else _lut.apply_voi_lut(pixels, stage)
+    out = _lut.to_uint8(unit)
+    if volume.photometric == "MONOCHROME1":
+        out = _lut.invert_monochrome1(out)
+    return out

@@ -1,0 +1,134 @@
+"""NIfTI-1/NIfTI-2/Analyze reader -> :class:`ImageVolume` in radiological display order.
+
+The image is reoriented to the closest canonical (RAS+) orientation with
+:func:`nibabel.as_closest_canonical`, so array axes ``(i, j, k)`` run towards the patient's Right,
+Anterior and Superior. A slice is then laid out for display in radiological convention::
+
+    pixels[k, r, c] = data[I - 1 - c, J - 1 - r, k]
+
+that is, axial slices from inferior to superior, anterior at the top (row 0) and the patient's right
+on the viewer's left (column 0). In patient LPS the columns therefore increase towards +x (left), the
+rows towards +y (posterior) and the slices towards +z (superior): the same layout as an axial DICOM
+image with Image Orientation (Patient) ``1\\0\\0\\0\\1\\0``.
+
+Scaling (``scl_slope``/``scl_inter``) is applied. Unscaled integer data keep their integer dtype;
+scaled or float data become float32 (never float64).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from turingview.core.errors import ImageLoadError, UnsupportedImageError
+from turingview.imaging.scrub import minimal_metadata
+from turingview.imaging.volume import ImageVolume
+
+__all__ = ["RADIOLOGICAL_LPS", "read_nifti_file", "to_display_order"]
+
+#: Orientation of every NIfTI volume after :func:`to_display_order`, in the ImageVolume convention.
+RADIOLOGICAL_LPS = np.eye(3)
+
+
+def to_display_order(data: np.ndarray) -> np.ndarray:
+    """Canonical RAS ``(i, j, k)`` array -> ``(k, rows, cols)`` radiological display order (a view)."""
+    return data.transpose(2, 1, 0)[:, ::-1, ::-1]
+
+
+def _load(path: Path) -> Any:
+    import nibabel as nib
+    from nibabel.filebasedimages import ImageFileError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = nib.load(str(path))
+    except ImageFileError as exc:
+        raise ImageLoadError(path, f"unreadable NIfTI/Analyze file ({str(exc).splitlines()[0][:200]})") from exc
+    except FileNotFoundError as exc:
+        raise ImageLoadError(path, f"missing file of the NIfTI/Analyze pair ({exc.filename})") from exc
+    except (OSError, EOFError) as exc:
+        raise ImageLoadError(path, f"unreadable NIfTI/Analyze file, truncated or corrupt ({exc})") from exc
+    except Exception as exc:
+        raise ImageLoadError(path, f"unreadable NIfTI/Analyze header ({type(exc).__name__}: {exc})") from exc
+    if getattr(image, "affine", None) is None or not hasattr(image, "dataobj"):
+        kind = type(image).__name__
+        raise UnsupportedImageError(path, f"{kind} holds no spatial image (no affine); nothing to display")
+    return image
+
+
+def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
+    """Read a NIfTI/Analyze file; ``volume_index`` picks the volume of a 4D file (default 0)."""
+    import nibabel as nib
+
+    image = _load(path)
+    shape = tuple(int(n) for n in image.shape)
+    if len(shape) < 2 or min(shape) < 1:
+        raise UnsupportedImageError(path, f"image shape {shape} has no displayable plane")
+    extra_dims = shape[3:]
+    if any(n > 1 for n in extra_dims[1:]):
+        raise UnsupportedImageError(path, f"{len(shape)}D image {shape}: only 3D and 4D volumes are supported")
+    n_volumes = extra_dims[0] if extra_dims else 1
+    index = 0 if volume_index is None else int(volume_index)
+    if not 0 <= index < n_volumes:
+        raise ImageLoadError(path, f"volume index {index} out of range 0..{n_volumes - 1}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            canonical = nib.as_closest_canonical(image)
+            proxy = canonical.dataobj
+            if len(shape) >= 4:
+                selector = (slice(None),) * 3 + (index,) + (0,) * (len(shape) - 4)
+                data = np.asanyarray(proxy[selector])
+            else:
+                data = np.asanyarray(proxy)
+    except FileNotFoundError as exc:
+        raise ImageLoadError(path, f"image data file missing ({Path(exc.filename or '').name or 'the .img'})") from exc
+    except (OSError, EOFError, ValueError) as exc:
+        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ImageLoadError(path, f"truncated or corrupt NIfTI/Analyze image data ({text})") from exc
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[:, :, np.newaxis]
+    if np.iscomplexobj(data):
+        raise UnsupportedImageError(path, "complex-valued NIfTI data cannot be displayed as an image")
+    if data.dtype.kind == "f" and data.dtype != np.float32:
+        data = data.astype(np.float32)
+    elif data.dtype.kind == "b":
+        data = data.astype(np.uint8)
+    elif data.dtype.kind in "iu" and data.dtype.itemsize > 4:
+        data = data.astype(np.float32)
+    if data.dtype.kind in "iu" and not data.dtype.isnative:
+        data = data.astype(data.dtype.newbyteorder("="))
+    elif data.dtype.kind == "f" and not data.dtype.isnative:
+        data = data.astype(np.float32)
+    pixels = np.ascontiguousarray(to_display_order(data))
+    zooms = [float(z) for z in canonical.header.get_zooms()[:3]] + [1.0, 1.0, 1.0]
+    spacing = tuple(z if z > 0 else 1.0 for z in (zooms[2], zooms[1], zooms[0]))
+    kind = type(image).__name__.replace("Image", "").replace("Pair", " pair")
+    metadata = minimal_metadata(
+        source_format="nifti",
+        modality="OT",
+        photometric="MONOCHROME2",
+        shape=pixels.shape,
+        dtype=str(pixels.dtype),
+        spacing=spacing,
+        extra={
+            "orientation": "".join(nib.aff2axcodes(image.affine)) + " -> RAS (radiological display)",
+            "volume_index": index,
+            "n_volumes": n_volumes,
+            "transfer_syntax": kind,
+        },
+    )
+    return ImageVolume(
+        pixels=pixels,
+        spacing=(spacing[0], spacing[1], spacing[2]),
+        orientation=RADIOLOGICAL_LPS.copy(),
+        photometric="MONOCHROME2",
+        modality="OT",
+        metadata=metadata,
+        source_format="nifti",
+    )
