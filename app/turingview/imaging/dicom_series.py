@@ -80,11 +80,12 @@ def read_series(folder: Path, volume_index: int | None = None) -> ImageVolume:
         raise ImageLoadError(folder, f"volume index {volume_index} given, but a DICOM series is one volume")
     files = [p for p in _candidates(folder) if _is_dicom_file(p)]
     if not files:
-        raise UnsupportedImageError(folder, "the folder holds no DICOM files")
+        subfolders = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        hint = f" (sub-folders: {', '.join(subfolders[:8])}; open one series folder)" if subfolders else ""
+        raise UnsupportedImageError(folder, f"the folder holds no DICOM files{hint}")
     headers: list[Any] = []
     for path in files:
-        ds = read_dataset(path, stop_before_pixels=True)
-        headers.append(ds)
+        headers.append(read_dataset(path))
     series: dict[str, list[int]] = {}
     for index, ds in enumerate(headers):
         series.setdefault(str(ds.get("SeriesInstanceUID", "") or "(no Series Instance UID)"), []).append(index)
@@ -95,11 +96,11 @@ def read_series(folder: Path, volume_index: int | None = None) -> ImageVolume:
     if not with_pixels:
         raise UnsupportedImageError(folder, "the folder's DICOM files hold no pixel data")
     if len(files) == 1:
-        return dataset_volume(files[0], read_dataset(files[0]))
+        return dataset_volume(files[0], headers[0])
     order = [i for i in slice_order(headers) if i in set(with_pixels)]
     volumes: list[ImageVolume] = []
     for i in order:
-        volume = dataset_volume(files[i], read_dataset(files[i]))
+        volume = dataset_volume(files[i], headers[i])
         if volume.n_slices != 1:
             raise UnsupportedImageError(
                 folder, f"{files[i].name} is multi-frame ({volume.n_slices} frames): open that file on its own"
