@@ -39,7 +39,7 @@ def read_dataset(path: Path, *, stop_before_pixels: bool = False) -> Any:
                 return pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
             except InvalidDicomError:
                 ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels, force=True)
-                if len(ds) == 0 or not any(tag.group in (0x0008, 0x0010, 0x0020, 0x0028) for tag in ds):
+                if len(ds) == 0 or not any(elem.tag.group in (0x0008, 0x0010, 0x0020, 0x0028) for elem in ds):
                     raise ImageLoadError(path, "not a DICOM file (no DICOM preamble or data elements)") from None
                 return ds
     except ImageLoadError:
