@@ -116,6 +116,7 @@ def apply_window(values: np.ndarray, window: Window) -> np.ndarray:
     if window.function == "SIGMOID":
         out = np.subtract(x, c, dtype=np.float32)
         out *= np.float32(-4.0) / w
+        np.clip(out, -80.0, 80.0, out=out)  # exp(80) fits float32; the result is 0 or 1 to 1e-34 anyway
         np.exp(out, out=out)
         out += np.float32(1.0)
         np.reciprocal(out, out=out)
