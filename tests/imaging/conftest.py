@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import nibabel
 import pydicom
+import pytest
 
 PYDICOM_FILES = Path(os.path.dirname(pydicom.__file__)) / "data" / "test_files"
 NIBABEL_FILES = Path(os.path.dirname(nibabel.__file__)) / "tests" / "data"

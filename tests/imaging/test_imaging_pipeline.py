@@ -43,10 +43,19 @@ def _write(ds: Dataset, tmp_path: Path, name: str) -> Path:
 
 @pytest.mark.parametrize(
     ("center", "width", "function"),
-    [(40, 400, "LINEAR"), (-600, 1500, "LINEAR"), (300, 1, "LINEAR"), (40, 400, "LINEAR_EXACT"),
-     (50.5, 0.5, "LINEAR_EXACT"), (40, 400, "SIGMOID"), (900, 700, "SIGMOID")],
+    [
+        (40, 400, "LINEAR"),
+        (-600, 1500, "LINEAR"),
+        (300, 1, "LINEAR"),
+        (40, 400, "LINEAR_EXACT"),
+        (50.5, 0.5, "LINEAR_EXACT"),
+        (40, 400, "SIGMOID"),
+        (900, 700, "SIGMOID"),
+    ],
 )
-def test_windowed_ct_matches_pydicom(ct_small: Path, tmp_path: Path, center: float, width: float, function: str) -> None:
+def test_windowed_ct_matches_pydicom(
+    ct_small: Path, tmp_path: Path, center: float, width: float, function: str
+) -> None:
     ds = pydicom.dcmread(ct_small)
     ds.WindowCenter = center
     ds.WindowWidth = width

@@ -77,6 +77,24 @@ def _transfer_syntax(ds: Any) -> Any:
     return uid
 
 
+_NO_PLUGIN_HINTS = {
+    "video": "video pixel data (no pydicom plugin decodes it); export the frames with ffmpeg or dcmtk first",
+    "jpip": "the pixel data live on a JPIP server, not in the file; retrieve them first",
+    "jpegxl": "JPEG XL has no pydicom plugin yet; transcode with dcmtk or GDCM",
+}
+
+
+def _syntax_family(name: str) -> str:
+    lowered = name.lower()
+    if any(word in lowered for word in ("mpeg", "h.264", "hevc", "h.265")):
+        return "video"
+    if "jpip" in lowered:
+        return "jpip"
+    if "jpeg xl" in lowered:
+        return "jpegxl"
+    return ""
+
+
 def _check_displayable(path: Path, ds: Any) -> None:
     meta = getattr(ds, "file_meta", None)
     if getattr(meta, "MediaStorageSOPClassUID", None) == _DICOMDIR_SOP or "DirectoryRecordSequence" in ds:
@@ -90,8 +108,9 @@ def _check_displayable(path: Path, ds: Any) -> None:
         try:
             decoder = get_decoder(tsyntax)
         except NotImplementedError:
+            hint = _NO_PLUGIN_HINTS.get(_syntax_family(str(tsyntax.name)), "no pydicom pixel-data plugin exists for it")
             raise UnsupportedImageError(
-                path, f"unsupported compression: no decoder for transfer syntax {tsyntax.name} ({tsyntax})"
+                path, f"unsupported compression: transfer syntax {tsyntax.name} ({tsyntax}); {hint}"
             ) from None
         if not decoder.is_available:
             missing = "; ".join(decoder.missing_dependencies) or "a pixel-data plugin"
@@ -112,7 +131,8 @@ def _decode(path: Path, ds: Any) -> np.ndarray:
         raise ImageLoadError(path, f"cannot decode the pixel data ({text})") from exc
     except (RuntimeError, NotImplementedError) as exc:
         tsyntax = _transfer_syntax(ds)
-        text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        text = "; ".join(lines[1:] if len(lines) > 1 else lines)[:400] or type(exc).__name__
         raise UnsupportedImageError(
             path, f"cannot decode transfer syntax {tsyntax.name} with the installed plugins ({text})"
         ) from exc
