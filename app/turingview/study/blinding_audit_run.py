@@ -8,12 +8,13 @@ presented images through the study API, audits the requested stages, and saves t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from turingview.core.domain import Truth
 from turingview.core.errors import InvalidInputError
 from turingview.study.blinding_audit import (
+    AuditItem,
     StudyAudit,
     audit_files,
     audit_presented,
@@ -84,10 +85,14 @@ def audit_study(
     for index, stage in enumerate(stages):
         stage_progress = _stage_progress(progress, index, len(stages))
         if stage == "raw":
-            items = items_from_records(study_api.case_records(db_url, name))
-            raw = audit_files(items, progress=stage_progress, cancel=cancel)
+            # study cases only, like the presented stage: training cases are shown with their truth anyway
+            records = [r for r in study_api.case_records(db_url, name) if r.get("role", "study") == "study"]
+            raw = audit_files(items_from_records(records), progress=stage_progress, cancel=cancel)
         else:
-            items = items_from_records(study_api.presented_images(db_url, name), data_field=_data_field())
+            items = [
+                AuditItem(case_id=str(blinded), truth=Truth(truth), data=data)
+                for blinded, truth, data in study_api.presented_images(db_url, name)
+            ]
             presented = audit_presented(items, decode_presented, progress=stage_progress, cancel=cancel)
     result = make_study_audit(name, raw, presented)
     if save:
@@ -95,18 +100,9 @@ def audit_study(
     return result
 
 
-def _data_field() -> str:
-    """Name of the bytes field on the study API's presented-image records."""
-    return "data"
-
-
 def latest_audit(db_url: str | None, name: str) -> dict[str, Any] | None:
     """The most recently saved audit of study ``name`` (the ``to_dict()`` content), or ``None``."""
     from turingview import study as study_api
 
-    artifacts = list(study_api.load_artifacts(db_url, name, ARTIFACT_KIND))
-    if not artifacts:
-        return None
-    last = artifacts[-1]
-    payload = getattr(last, "payload", last)
-    return json.loads(payload) if isinstance(payload, str) else dict(payload)
+    artifacts = study_api.load_artifacts(db_url, name, ARTIFACT_KIND)
+    return dict(artifacts[-1]) if artifacts else None
