@@ -11,6 +11,7 @@ need an override to open); errors keep their usual codes.
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -80,7 +81,8 @@ def audit_command(name: str, db_url: str | None, as_json: bool, presented: bool 
     else:
         click.echo(format_report(content))
     if result.unresolved_strong:
-        raise click.exceptions.Exit(EXIT_STRONG_CUE)
+        # SystemExit, not click's Exit: the top-level boundary runs click in non-standalone mode
+        sys.exit(EXIT_STRONG_CUE)
 
 
 @click.command("open")
