@@ -1,0 +1,107 @@
+"""``turingview analyze``: statistics, tables, exports and the report for a ratings file or a stored study."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from turingview.core.errors import InvalidInputError
+
+
+def _parse_scale(text: str) -> int:
+    """``"1-5"`` (or ``"5"``) -> 5; the scale always starts at 1."""
+    raw = text.strip()
+    low, sep, high = raw.partition("-")
+    try:
+        if not sep:
+            return int(raw)
+        if int(low) != 1:
+            raise InvalidInputError(f"--scale {text!r}: the scale must start at 1 (for example 1-5)")
+        return int(high)
+    except ValueError:
+        raise InvalidInputError(f"--scale {text!r} is not a scale like 1-5") from None
+
+
+def _analyse_study(name: str, db_url: str | None, *, out_dir: Path, scale_k: int | None, threshold: int,
+                   margin: float, progress: Callable[[int, int, str], None], report: bool, pdf: bool) -> dict:
+    """Fetch a stored study's ratings, provenance and realism artifacts, then run the analysis."""
+    from turingview import study
+    from turingview.core.paths import default_db_url
+    from turingview.export.analysis import run_analysis
+    from turingview.export.study_inputs import latest_realism, study_provenance, study_scale_k
+
+    url = db_url or default_db_url()
+    summary = study.get_study(url, name)
+    records = study.ratings_records(url, name)
+    realism = latest_realism(study.load_artifacts(url, name, "realism"))
+    return run_analysis(records, out_dir=out_dir, scale_k=scale_k or study_scale_k(summary), threshold=threshold,
+                        margin=margin, provenance=study_provenance(summary, name, url), progress=progress,
+                        report=report, pdf=pdf, realism=realism)
+
+
+@click.command("analyze")
+@click.argument("ratings", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--study", "study_name", metavar="NAME", help="Analyse a stored study instead of a CSV file.")
+@click.option("--db", "db_url", metavar="URL", help="Database URL for --study (default: the user database).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Output folder (created).")
+@click.option("--scale", default=None, metavar="1-K", help="Rating scale (default 1-5, or the study's scale).")
+@click.option("--threshold", default=2, show_default=True, type=int,
+              help="A reading is called synthetic when its score is at most this.")
+@click.option("--margin", default=0.1, show_default=True, type=float,
+              help="Equivalence margin: TOST of the reader-averaged AUC within 0.5 +/- margin.")
+@click.option("--no-report", is_flag=True, help="Skip report.html and report.pdf.")
+@click.option("--no-pdf", is_flag=True, help="Skip report.pdf (still writes report.html).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+def analyze_command(ratings: Path | None, study_name: str | None, db_url: str | None, out_dir: Path,
+                    scale: str | None, threshold: int, margin: float, no_report: bool, no_pdf: bool,
+                    quiet: bool) -> None:
+    """Agreement, detection, ROC and MRMC statistics with tables, exports and a report.
+
+    RATINGS.csv is long format: reader, case, score (required); truth (real/synthetic), test, generator,
+    repeat (0/1) and subgroup columns (modality, sex, age_band, site) are optional.
+    """
+    if (ratings is None) == (study_name is None):
+        raise InvalidInputError("give either RATINGS.csv or --study NAME (not both)")
+    scale_k = _parse_scale(scale) if scale else None
+    started = time.perf_counter()
+
+    def progress(done: int, total: int, message: str) -> None:
+        if not quiet and sys.stderr.isatty():
+            click.echo(f"\r[{done}/{total}] {message:<40}", err=True, nl=False)
+
+    if study_name is not None:
+        results = _analyse_study(study_name, db_url, out_dir=out_dir, scale_k=scale_k, threshold=threshold,
+                                 margin=margin, progress=progress, report=not no_report,
+                                 pdf=not (no_pdf or no_report))
+    else:
+        from turingview.export.analysis import run_analysis
+
+        results = run_analysis(ratings, out_dir=out_dir, scale_k=scale_k or 5, threshold=threshold, margin=margin,
+                               progress=progress, report=not no_report, pdf=not (no_pdf or no_report))
+    if quiet:
+        return
+    if sys.stderr.isatty():
+        click.echo("", err=True)
+    data = results["data"]
+    click.echo(f"analysed {data['n_first_reads']} readings: {data['n_readers']} readers x {data['n_cases']} cases "
+               f"in {time.perf_counter() - started:.1f} s")
+    mrmc = results.get("mrmc") or {}
+    if mrmc.get("auc") is not None:
+        ci = mrmc["ci"]
+        click.echo(f"reader-averaged AUC {mrmc['auc']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f}; 0.5 = cannot tell)")
+    diff = mrmc.get("difference")
+    if diff and diff.get("estimate") is not None:
+        click.echo(f"AUC difference {diff['test_a']} - {diff['test_b']}: {diff['estimate']:.3f} (p = {diff['p']:.3g})")
+    fleiss = (results.get("agreement") or {}).get("fleiss_kappa")
+    if fleiss is not None:
+        click.echo(f"Fleiss' kappa {fleiss:.3f}")
+    if results.get("notes"):
+        click.echo(f"{len(results['notes'])} note(s) on degenerate results: see results.json 'notes'")
+    click.echo(f"wrote {out_dir}/results.json, tables/, results.xlsx"
+               + (", ratings.imrmc, ratings_rjafroc.xlsx" if data.get("has_truth") else "")
+               + ("" if no_report else ", report.html" + ("" if no_pdf else ", report.pdf")))
