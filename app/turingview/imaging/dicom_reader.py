@@ -100,7 +100,13 @@ def _check_displayable(path: Path, ds: Any) -> None:
     if getattr(meta, "MediaStorageSOPClassUID", None) == _DICOMDIR_SOP or "DirectoryRecordSequence" in ds:
         raise UnsupportedImageError(path, "DICOMDIR media directory, not an image: open the series folder instead")
     if not any(keyword in ds for keyword in _PIXEL_KEYWORDS):
-        raise UnsupportedImageError(path, f"DICOM without pixel data ({_sop_class_name(ds)}): nothing to display")
+        sop = _sop_class_name(ds)
+        if "Image Storage" in sop:
+            # pydicom stops quietly at the end of a cut file: an image object without pixels is one.
+            raise UnsupportedImageError(
+                path, f"DICOM without pixel data ({sop}): the image object is truncated or had its pixels stripped"
+            )
+        raise UnsupportedImageError(path, f"DICOM without pixel data ({sop}): nothing to display")
     tsyntax = _transfer_syntax(ds)
     if tsyntax.is_compressed:
         from pydicom.pixels import get_decoder

@@ -26,12 +26,12 @@ def save_png(array: np.ndarray, path: str | Path) -> Path:
     from PIL import Image
 
     array = np.ascontiguousarray(array)
-    if array.dtype == np.uint8 and array.ndim == 2:
-        image = Image.fromarray(array, mode="L")
-    elif array.dtype == np.uint8 and array.ndim == 3 and array.shape[2] == 3:
-        image = Image.fromarray(array, mode="RGB")
+    grey8 = array.dtype == np.uint8 and array.ndim == 2
+    rgb8 = array.dtype == np.uint8 and array.ndim == 3 and array.shape[2] == 3
+    if grey8 or rgb8:
+        image = Image.fromarray(array)
     elif array.dtype == np.uint16 and array.ndim == 2:
-        image = Image.fromarray(array.astype("<u2", copy=False), mode="I;16")
+        image = Image.fromarray(array.astype("<u2", copy=False))
     else:
         raise ValueError(
             f"save_png needs uint8 (rows, cols[, 3]) or uint16 (rows, cols), got {array.dtype} {array.shape}"
