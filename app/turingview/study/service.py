@@ -145,7 +145,7 @@ def study_progress(db_url: str | None, name: str) -> list[ReaderProgress]:
             out.append(ReaderProgress(
                 reader=code, done=len(study_latest), total=total,
                 median_seconds=statistics.median(times) if times else None,
-                last_activity=max((r.recorded_at for r in ratings), default=None),
+                last_activity=max((r.answered_at for r in ratings), default=None),
                 finished=total > 0 and len(study_latest) >= total,
                 training_done=len(latest) - len(study_latest), training_total=len(training_pos)))
         return out
