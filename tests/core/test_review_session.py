@@ -271,3 +271,15 @@ def test_start_twice_is_a_state_error() -> None:
 def test_empty_order_is_refused() -> None:
     with pytest.raises(StudyStateError, match="no cases"):
         ReviewSession(MemorySource(0))
+
+
+def test_resume_case_and_upcoming_skip_rated_cases() -> None:
+    source = MemorySource(6)
+    session, _, _ = make(source)
+    assert session.resume_case.position == 0  # type: ignore[union-attr]
+    assert [c.position for c in session.upcoming(3)] == [1, 2, 3]
+    session.start()
+    show_and_rate(session, 3)
+    again, _, _ = make(source)
+    assert again.resume_case.position == 1  # type: ignore[union-attr]
+    assert [c.position for c in again.upcoming(10)] == [2, 3, 4, 5]

@@ -257,6 +257,21 @@ class ReviewSession:
             return False
         return case.position not in self._latest or self.info.allow_changes
 
+    @property
+    def resume_case(self) -> BlindedCase | None:
+        """The case :meth:`start` would show: the first unrated one (``None`` when all are rated)."""
+        index = self._first_unrated(after=-1)
+        return None if index is None else self.order[index]
+
+    def upcoming(self, n: int) -> tuple[BlindedCase, ...]:
+        """The next ``n`` cases the reader will most likely see after the current (or resume) case."""
+        case = self.current or self.resume_case
+        if case is None or n <= 0:
+            return ()
+        start = self.order.index(case) + 1
+        after = [c for c in self.order[start:] if c.position not in self._latest]
+        return tuple(after[:n])
+
     def elapsed_ms(self) -> int:
         """Viewing time of the current case so far, in milliseconds, pauses excluded."""
         seconds = self._elapsed_s

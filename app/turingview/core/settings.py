@@ -41,6 +41,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "rate_3": ("Rate 3 and advance", ("3",)),
     "rate_4": ("Rate 4 and advance", ("4",)),
     "rate_5": ("Rate 5 and advance", ("5",)),
+    "continue": ("Begin / resume / continue after training feedback", ("Return", "Enter")),
     "back": ("Previous case (if the study allows it)", ("Backspace",)),
     "forward": ("Next case, keeping the answer (after Back)", ("PgDown",)),
     "next_slice": ("Next slice", ("Down", "Right")),
