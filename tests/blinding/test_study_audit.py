@@ -11,7 +11,7 @@ from turingview.cli.study_audit import EXIT_STRONG_CUE, audit_command, open_comm
 from turingview.core.domain import StudyStatus
 from turingview.core.errors import InvalidInputError, StudyStateError
 from turingview.study import create_study, get_study
-from turingview.study.blinding_audit_run import audit_study, latest_audit
+from turingview.study.blinding_audit_run import audit_study, blinding_summary, latest_audit
 from turingview.study.opening import open_study
 
 
@@ -49,6 +49,9 @@ def test_float_synthetic_blocks_opening_until_override(db_url: str, make_image_s
     assert override["override_reason"] == reason
     assert "pixel.non_integer_fraction" in override["unresolved_strong"]
     assert reason in events(db_url, "float-cue", "status_changed")[-1]["reason"]
+    summary = blinding_summary(db_url, "float-cue")
+    assert summary["override_reason"] == reason and summary["verdict"] == "blocked"
+    assert "Non-integer intensities (for example fractional HU)" in summary["unresolved_strong"]
     with pytest.raises(StudyStateError, match="not draft"):
         open_study(db_url, "float-cue")
 
@@ -78,6 +81,7 @@ def test_cli_audit_json_and_text(sqlite_url: str, make_image_set) -> None:
     opened = runner.invoke(open_command, ["cli", "--db", sqlite_url])
     assert opened.exit_code == 0 and "is open" in opened.output
     assert len(events(sqlite_url, "cli", "artifact_saved")) == 3  # two audits + the one at opening
+    assert latest_audit(sqlite_url, "cli")["verdict"] == "clean"
 
 
 def test_cli_open_refusal_is_one_clear_error(sqlite_url: str, make_image_set) -> None:

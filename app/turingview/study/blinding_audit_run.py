@@ -22,7 +22,7 @@ from turingview.study.blinding_audit import (
     make_study_audit,
 )
 
-__all__ = ["ARTIFACT_KIND", "STAGES", "audit_study", "latest_audit"]
+__all__ = ["ARTIFACT_KIND", "STAGES", "audit_study", "blinding_summary", "latest_audit"]
 
 ARTIFACT_KIND = "blinding_audit"
 STAGES = ("raw", "presented")
@@ -106,3 +106,24 @@ def latest_audit(db_url: str | None, name: str) -> dict[str, Any] | None:
 
     artifacts = study_api.load_artifacts(db_url, name, ARTIFACT_KIND)
     return dict(artifacts[-1]) if artifacts else None
+
+
+def blinding_summary(db_url: str | None, name: str) -> dict[str, Any] | None:
+    """A compact record of the latest audit for a report's provenance: verdict, strong cues, override.
+
+    ``None`` when the study was never audited. Keys: ``verdict``, ``audited_at``, ``unresolved_strong`` and
+    ``moderate`` (cue labels), ``resolved_by_presentation`` (cue keys), ``override_reason`` (or ``None``).
+    """
+    audit = latest_audit(db_url, name)
+    if audit is None:
+        return None
+    decisive = audit.get("presented") or audit.get("raw") or {"cues": []}
+    labels = {c["key"]: c["label"] for c in decisive["cues"]}
+    return {
+        "verdict": audit["verdict"],
+        "audited_at": audit["created_at"],
+        "unresolved_strong": [labels.get(k, k) for k in audit["unresolved_strong"]],
+        "moderate": [c["label"] for c in decisive["cues"] if c["strength"] == "moderate"],
+        "resolved_by_presentation": list(audit.get("resolved_by_presentation", [])),
+        "override_reason": (audit.get("override") or {}).get("reason"),
+    }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from turingview.core.domain import StudyStatus
 from turingview.core.errors import InvalidInputError, StudyStateError
 from turingview.study.blinding_audit import StudyAudit
-from turingview.study.blinding_audit_run import audit_study
+from turingview.study.blinding_audit_run import ARTIFACT_KIND, audit_study
 
 __all__ = ["OpenResult", "open_study"]
 
@@ -67,13 +67,15 @@ def open_study(
     status = str(getattr(info, "status", "") or "")
     if status and status != StudyStatus.DRAFT.value:
         raise StudyStateError(f"study {name!r} is {status}, not draft: only a draft study can be opened")
-    audit = audit_study(db_url, name, progress=progress, cancel=cancel)
+    audit = audit_study(db_url, name, save=False, progress=progress, cancel=cancel)
     cues = audit.unresolved_strong
     if cues and reason is None:
+        study_api.save_artifact(db_url, name, ARTIFACT_KIND, audit.to_dict())
         raise StudyStateError(
             f"study {name!r} cannot open: {len(cues)} strong blinding cue(s) survive presentation: "
             f"{_describe(audit)}. Fix the source files and re-create the study, or open with an override reason."
         )
+    record = audit.to_dict()
     payload = {
         "verdict": audit.verdict,
         "unresolved_strong": [c.key for c in cues],
@@ -82,7 +84,10 @@ def open_study(
     }
     if cues:
         payload["override_reason"] = reason
+        record["override"] = {"reason": reason, "cues": [c.key for c in cues]}
         study_api.record_event(db_url, name, "blinding_override", payload)
+    # the audit that opened the study, with its override, is the study's latest blinding_audit artifact
+    study_api.save_artifact(db_url, name, ARTIFACT_KIND, record)
     status_reason = f"blinding audit {audit.verdict}" + (f"; override: {reason}" if cues else "")
     study_api.set_study_status(db_url, name, StudyStatus.OPEN, reason=status_reason)
     return OpenResult(study=name, audit=audit, overridden=bool(cues), override_reason=reason if cues else None)
