@@ -79,12 +79,16 @@ def apply_modality_lut(
     if slope == 1.0 and intercept == 0.0:
         return stored.copy()
     if np.issubdtype(stored.dtype, np.integer) and slope.is_integer() and intercept.is_integer():
-        if stored.size:
-            lo = min(slope * float(stored.min()), slope * float(stored.max())) + intercept
-            hi = max(slope * float(stored.min()), slope * float(stored.max())) + intercept
-        else:
-            lo = hi = intercept
+        smin, smax = (float(stored.min()), float(stored.max())) if stored.size else (0.0, 0.0)
+        lo = min(slope * smin, slope * smax) + intercept
+        hi = max(slope * smin, slope * smax) + intercept
         target = np.int16 if _INT16_RANGE[0] <= lo and hi <= _INT16_RANGE[1] else np.int32
+        stored_fits = np.iinfo(target).min <= smin and smax <= np.iinfo(target).max
+        if slope == 1.0 and stored_fits:
+            # The common CT case: add the intercept in the output dtype, one pass and no int32 temporary.
+            out = stored.astype(target)
+            out += target(int(intercept))
+            return out
         if np.iinfo(np.int32).min <= lo and hi <= np.iinfo(np.int32).max:
             out = stored.astype(np.int32)
             if slope != 1.0:

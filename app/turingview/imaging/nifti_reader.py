@@ -105,7 +105,9 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
         data = data.astype(data.dtype.newbyteorder("="))
     elif data.dtype.kind == "f" and not data.dtype.isnative:
         data = data.astype(np.float32)
-    pixels = np.ascontiguousarray(to_display_order(data))
+    # nibabel arrays are Fortran-ordered (i fastest), so the transpose is C-ordered and the flips are
+    # negative strides: no copy of the volume is made here.
+    pixels = to_display_order(data)
     zooms = [float(z) for z in canonical.header.get_zooms()[:3]] + [1.0, 1.0, 1.0]
     spacing = tuple(z if z > 0 else 1.0 for z in (zooms[2], zooms[1], zooms[0]))
     kind = type(image).__name__.replace("Image", "").replace("Pair", " pair")
