@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -108,3 +109,269 @@ def open_command(name: str, db_url: str | None, override_reason: str | None) -> 
         )
     else:
         click.echo(f"study {name!r} is open (blinding audit: {verdict})")
+
+
+# ------------------------------------------------------------------------------------------ console backend
+class ConsoleStudyBackend:
+    """The coordinator console's backend (:class:`turingview.ui.console.backend.ConsoleBackend`).
+
+    Lives at the top layer because the UI may not import the study/storage stack. Every method calls the same
+    function as the matching command (``study create/clone/archive/audit/open/progress/export-reader/
+    import-ratings``, ``analyze --study``, ``realism``), so the console and the command line give the same
+    results.
+    """
+
+    def __init__(self, db_url: str | None = None) -> None:
+        self.db_url = db_url or default_db_url()
+
+    def describe(self) -> str:
+        from turingview.export.study_inputs import redact_url
+
+        return redact_url(self.db_url)
+
+    def default_protocol(self) -> str:
+        from turingview.study.create import DEFAULT_PROTOCOL
+
+        return DEFAULT_PROTOCOL
+
+    # studies ---------------------------------------------------------------------------------------
+    def list_studies(self):
+        from turingview.study import list_studies
+
+        return list_studies(self.db_url)
+
+    def get_study(self, name: str):
+        from turingview.study import get_study
+
+        return get_study(self.db_url, name)
+
+    def create_study(self, request, *, progress, cancel):
+        """``turingview study create`` with the wizard's values (training CSV paths resolved the same way)."""
+        from turingview.study import create_study
+        from turingview.study.manifest import read_manifest_rows
+
+        training_rows = []
+        if request.training_manifest is not None:
+            base = Path(request.training_manifest).resolve().parent
+            for row in read_manifest_rows(Path(request.training_manifest)):
+                path = Path(row.get("path", ""))
+                training_rows.append({**row, "path": str(path if path.is_absolute() else base / path)})
+        kwargs = {"protocol_text": request.protocol_text} if request.protocol_text else {}
+        return create_study(
+            self.db_url, request.name, real_dirs=request.real_dirs, synthetic_dirs=request.synthetic_dirs,
+            manifest=request.manifest, readers=list(request.readers), seed=request.seed,
+            repeat_fraction=request.repeat_fraction, training_manifest_rows=training_rows,
+            scale_labels=tuple(request.scale_labels), allow_back=request.allow_back,
+            allow_changes=request.allow_changes, binary_call=request.binary_call, progress=progress, cancel=cancel,
+            **kwargs,
+        )
+
+    def sample_images(self, real_dirs, synthetic_dirs, manifest, *, per_class, progress, cancel):
+        """Render the middle slice of an evenly spaced sample of each class, as a reader would see it."""
+        from turingview.core.domain import Truth
+        from turingview.core.errors import CancelledError, TuringViewError
+        from turingview.imaging import load_image
+        from turingview.imaging.display import default_window, render_slice
+        from turingview.study.manifest import read_manifest_rows, specs_from_dir, specs_from_rows
+        from turingview.ui.console.backend import SampleImages
+
+        problems: list[str] = []
+        specs = []
+        for folder in real_dirs:
+            specs += specs_from_dir(Path(folder), Truth.REAL, problems)
+        for folder in synthetic_dirs:
+            specs += specs_from_dir(Path(folder), Truth.SYNTHETIC, problems)
+        if manifest is not None:
+            rows = read_manifest_rows(Path(manifest))
+            specs += specs_from_rows(rows, Path(manifest).resolve().parent, Path(manifest).name, problems=problems)
+        specs = [s for s in specs if not s.is_training]
+        by_class = {t: [s for s in specs if s.truth is t] for t in Truth}
+        picked = {t: _evenly(v, per_class) for t, v in by_class.items()}
+        total = sum(len(v) for v in picked.values())
+        arrays: dict[Truth, list] = {t: [] for t in Truth}
+        done = 0
+        for truth, chosen in picked.items():
+            for spec in chosen:
+                if cancel():
+                    raise CancelledError("sample thumbnails cancelled")
+                progress(done, total, f"rendering {spec.path.name}")
+                try:
+                    volume = load_image(spec.path)
+                    window = None if volume.is_color else default_window(volume)
+                    arrays[truth].append(render_slice(volume, volume.middle_slice, window))
+                except TuringViewError as error:
+                    problems.append(str(error))
+                done += 1
+        progress(total, total, "samples ready")
+        return SampleImages(real=arrays[Truth.REAL], synthetic=arrays[Truth.SYNTHETIC],
+                            counts={t.value: len(v) for t, v in by_class.items()}, problems=tuple(problems))
+
+    def clone_study(self, name: str, new_name: str, *, seed: int | None = None):
+        from turingview.study import clone_study
+
+        return clone_study(self.db_url, name, new_name, seed=seed)
+
+    def archive_study(self, name: str, *, reason: str):
+        from turingview.study import archive_study
+
+        return archive_study(self.db_url, name, reason=reason)
+
+    def close_study(self, name: str, *, reason: str):
+        from turingview.study import set_study_status
+
+        return set_study_status(self.db_url, name, "closed", reason=reason)
+
+    # blinding audit --------------------------------------------------------------------------------
+    def audit_study(self, name: str, *, stages, progress, cancel) -> dict:
+        from turingview.study.blinding_audit_run import audit_study
+
+        return audit_study(self.db_url, name, stages=tuple(stages), progress=progress, cancel=cancel).to_dict()
+
+    def latest_audit(self, name: str) -> dict | None:
+        from turingview.study.blinding_audit_run import latest_audit
+
+        return latest_audit(self.db_url, name)
+
+    def open_study(self, name: str, *, override_reason, progress, cancel) -> dict:
+        from turingview.study.blinding_audit_run import latest_audit
+        from turingview.study.opening import open_study
+
+        outcome = open_study(self.db_url, name, override_reason=override_reason, progress=progress, cancel=cancel)
+        return {"audit": latest_audit(self.db_url, name) or outcome.audit.to_dict(),
+                "overridden": outcome.overridden, "override_reason": outcome.override_reason}
+
+    # progress ----------------------------------------------------------------------------------------
+    def study_progress(self, name: str):
+        from turingview.study import study_progress
+
+        return study_progress(self.db_url, name)
+
+    def package_log(self, name: str) -> list[dict]:
+        """Reader packages exported and ratings imported, newest first, from the study's audit trail."""
+        import json as _json
+
+        from turingview.storage import store_scope
+
+        out = []
+        with store_scope(self.db_url) as store:
+            study = store.study(name)
+            for kind in ("package_exported", "ratings_imported"):
+                for event in store.events(study, kind):
+                    payload = _json.loads(event.body).get("payload", {})
+                    if kind == "package_exported":
+                        detail = f"{payload.get('n_items', '?')} cases, package {str(payload.get('package_id'))[:8]}"
+                        label = "package out"
+                    else:
+                        detail = (f"{payload.get('added', 0)} rating(s) added, {payload.get('already_present', 0)} "
+                                  f"already present, package {str(payload.get('package_id'))[:8]}")
+                        label = "ratings back"
+                    out.append({"when": f"{event.at:%Y-%m-%d %H:%M}", "event": label,
+                                "reader": payload.get("reader", "?"), "detail": detail, "seq": event.seq})
+        out.sort(key=lambda e: e["seq"], reverse=True)
+        return out
+
+    def export_reader_package(self, name: str, reader: str, out: Path) -> Path:
+        from turingview.study import export_reader_package
+
+        return export_reader_package(self.db_url, name, reader, out)
+
+    def import_ratings(self, path: Path):
+        from turingview.study import import_ratings
+
+        return import_ratings(self.db_url, path)
+
+    # results -----------------------------------------------------------------------------------------
+    def analysis_dir(self, name: str) -> Path:
+        from turingview.core.paths import data_dir
+
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+        return data_dir() / "analysis" / safe
+
+    def analyse(self, name: str, *, progress, cancel) -> tuple[dict, Path, dict]:
+        """``turingview analyze --study NAME --out <data dir>/analysis/NAME``: the same function as the CLI.
+
+        Cancel is checked between sections (the analysis reports progress there); a cancelled run writes nothing.
+        Returns the results, the output folder and the tidy tables as ``name -> (columns, rows)``.
+        """
+        from turingview.cli.analyze import _analyse_study
+        from turingview.core.errors import CancelledError
+        from turingview.export.tables import tidy_tables
+
+        def checked(done: int, total: int, message: str) -> None:
+            if cancel():
+                raise CancelledError(f"analysis of study {name!r} cancelled; nothing was written")
+            progress(done, total, message)
+
+        out = self.analysis_dir(name)
+        results = _analyse_study(name, self.db_url, out_dir=out, scale_k=None, threshold=2, margin=0.1,
+                                 progress=checked, report=True, pdf=True)
+        tables = {}
+        for key, frame in tidy_tables(results).items():
+            frame = frame.astype(object).where(frame.notna(), None)
+            tables[key] = ([str(c) for c in frame.columns], [list(r) for r in frame.itertuples(index=False)])
+        return results, out, tables
+
+    def export(self, name: str, fmt: str, dest: Path, *, progress, cancel) -> Path:
+        """Copy one output of a fresh analysis to ``dest`` (a folder for ``csv``)."""
+        import shutil
+
+        from turingview.core.errors import InvalidInputError
+
+        files = {"csv": "tables", "xlsx": "results.xlsx", "json": "results.json", "html": "report.html",
+                 "pdf": "report.pdf", "imrmc": "ratings.imrmc", "rjafroc": "ratings_rjafroc.xlsx"}
+        if fmt not in files:
+            raise InvalidInputError(f"unknown export format {fmt!r}: expected one of {', '.join(files)}")
+        _, out, _ = self.analyse(name, progress=progress, cancel=cancel)
+        source = out / files[fmt]
+        if not source.exists():
+            raise InvalidInputError(f"{fmt} export is not available for study {name!r} (see the analysis notes)")
+        dest = Path(dest)
+        if source.is_dir():
+            target = dest / source.name if dest.exists() and dest.is_dir() else dest
+            shutil.copytree(source, target, dirs_exist_ok=True)
+            return target
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        return dest
+
+    def realism_dir(self, name: str) -> Path:
+        return self.analysis_dir(name).with_name(self.analysis_dir(name).name + "-realism")
+
+    def realism_check(self, name: str, *, progress, cancel) -> dict:
+        """The domain-classifier check on the study's presented images (torch imported here, on demand).
+
+        Uses ``turingview.cli.realism.run_study_realism`` when the realism command provides it (the same
+        function as ``turingview realism --study NAME``); otherwise builds the dataset from the presented images
+        (grouped by patient when known), stores the result as the study's ``realism`` artifact and writes the
+        plots next to the analysis.
+        """
+        import importlib
+
+        try:
+            cli_realism = importlib.import_module("turingview.cli.realism")
+        except ModuleNotFoundError:
+            cli_realism = None
+        study_runner = getattr(cli_realism, "run_study_realism", None)
+        if study_runner is not None:
+            return study_runner(self.db_url, name, progress=progress, cancel=cancel)
+        from turingview import study as study_api
+        from turingview.core.domain import Truth
+        from turingview.realism import RealismDataset, run_realism_check, write_outputs
+
+        records = study_api.case_records(self.db_url, name)
+        groups = {r["blinded_id"]: r.get("patient") or r["blinded_id"] for r in records}
+        items = [(study_api.decode_presented(data), 1 if truth is Truth.SYNTHETIC else 0, groups.get(bid, bid), bid)
+                 for bid, truth, data in study_api.presented_images(self.db_url, name)]
+        result = run_realism_check(RealismDataset.from_volumes(items), progress=progress, cancel=cancel)
+        content = result.to_dict()
+        study_api.save_artifact(self.db_url, name, "realism", content)
+        write_outputs(result, self.realism_dir(name))
+        return content
+
+
+def _evenly(items: list, count: int) -> list:
+    """``count`` items spread evenly over ``items`` (all of them when there are fewer)."""
+    if len(items) <= count:
+        return list(items)
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]

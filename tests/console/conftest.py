@@ -1,0 +1,162 @@
+"""Fixtures for the coordinator console: real image folders, real SQLite studies with ratings, a window factory.
+
+The window is the real :class:`ConsoleWindow` over the real top-layer backend (``ConsoleStudyBackend``): the
+tests drive widgets, wait for the background tasks and assert on database rows and files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def _slice(rng: np.random.Generator, size: int = 40) -> np.ndarray:
+    yy, xx = np.mgrid[:size, :size]
+    r = size * (0.3 + 0.08 * rng.random())
+    disc = (yy - size / 2) ** 2 + (xx - size / 2) ** 2 < r * r
+    return np.where(disc, 40.0, -1000.0) + rng.normal(0, 25, (size, size))
+
+
+def write_ct(path: Path, hu: np.ndarray, *, manufacturer: str | None = None, float_pixels: bool = False) -> Path:
+    """A CT slice written with pydicom (int16 stored; or 32-bit float pixels when ``float_pixels``)."""
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.Modality = "CT"
+    if manufacturer:
+        ds.Manufacturer = manufacturer
+    ds.Rows, ds.Columns = hu.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.PixelSpacing = [0.8, 0.8]
+    if float_pixels:
+        ds.BitsAllocated = 32
+        ds.FloatPixelData = hu.astype(np.float32).tobytes()
+    else:
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+        ds.RescaleSlope, ds.RescaleIntercept = 1, 0
+        ds.PixelData = np.round(hu).astype(np.int16).tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    return path
+
+
+@pytest.fixture
+def image_folders(tmp_path: Path) -> Callable[..., tuple[Path, Path]]:
+    """Factory: ``image_folders(n, real_manufacturer=..., synthetic_manufacturer=...)`` -> (real dir, synthetic dir)."""
+
+    def make(n: int = 6, *, real_manufacturer: str | None = None, tag: str = "a") -> tuple[Path, Path]:
+        rng = np.random.default_rng(3)
+        real, synthetic = tmp_path / f"{tag}-real", tmp_path / f"{tag}-gan"
+        real.mkdir()
+        synthetic.mkdir()
+        for i in range(n):
+            write_ct(real / f"r{i:02d}.dcm", _slice(rng), manufacturer=real_manufacturer)
+            write_ct(synthetic / f"s{i:02d}.dcm", _slice(rng))
+        return real, synthetic
+
+    return make
+
+
+def add_ratings(db_url: str, name: str, readers: list[str], *, seed: int = 5, fraction: float = 1.0) -> int:
+    """Rate ``fraction`` of each reader's order through the real reading source; scores follow truth loosely."""
+    from turingview.core.domain import RatingInput, Truth
+    from turingview.study import case_records, open_reading_source
+
+    truth = {r["blinded_id"]: r["truth"] for r in case_records(db_url, name)}
+    rng = np.random.default_rng(seed)
+    count = 0
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    for reader in readers:
+        source = open_reading_source(db_url, name, reader)
+        try:
+            order = list(source.order())
+            for case in order[: round(len(order) * fraction)]:
+                real = truth[case.blinded_id] == Truth.REAL.value
+                score = int(np.clip(np.round(rng.normal(3.6 if real else 2.4, 1.0)), 1, 5))
+                shown = start + timedelta(seconds=20 * count)
+                source.record_rating(RatingInput(position=case.position, blinded_id=case.blinded_id, score=score,
+                                                 shown_at=shown, answered_at=shown + timedelta(seconds=8),
+                                                 elapsed_ms=8000 + int(rng.integers(0, 4000))))
+                count += 1
+        finally:
+            source.close()
+    return count
+
+
+@pytest.fixture
+def rated_study(sqlite_url: str, image_folders) -> tuple[str, str]:
+    """An open study of 8 real + 8 synthetic cases, three readers; two finished, one half way."""
+    from turingview.study import create_study
+    from turingview.study.opening import open_study
+
+    real, synthetic = image_folders(8, tag="rated")
+    create_study(sqlite_url, "rated", real_dirs=[real], synthetic_dirs=[synthetic], readers=["ann", "bob", "cy"],
+                 seed=42, repeat_fraction=0.25)
+    open_study(sqlite_url, "rated")
+    add_ratings(sqlite_url, "rated", ["ann", "bob"])
+    add_ratings(sqlite_url, "rated", ["cy"], fraction=0.5, seed=9)
+    return sqlite_url, "rated"
+
+
+@pytest.fixture
+def console(qtbot) -> Iterator[Callable[[str], object]]:
+    """Factory of console windows over a database; each is closed and its workers joined after the test."""
+    from turingview.cli.study_audit import ConsoleStudyBackend
+    from turingview.ui.console.window import ConsoleWindow
+
+    windows = []
+
+    def make(db_url: str) -> ConsoleWindow:
+        window = ConsoleWindow(ConsoleStudyBackend(db_url))
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        wait_idle(qtbot, window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert window.runner.pool.activeThreadCount() == 0, "a console task outlived its window"
+
+
+def wait_idle(qtbot, window, timeout: int = 60_000) -> None:
+    """Wait until the window's task runner has no task left (results delivered to the GUI thread)."""
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=timeout)
+
+
+def wait_task(qtbot, handle, timeout: int = 120_000) -> None:
+    """Wait for one task's ``ended`` signal (or return at once if it already ended)."""
+    if handle is None:
+        raise AssertionError("no task was started")
+    if handle.running:
+        with qtbot.waitSignal(handle.ended, timeout=timeout):
+            pass
+
+
+class Waits:
+    """``wait.idle(window)`` and ``wait.task(handle)`` bound to one qtbot."""
+
+    def __init__(self, qtbot) -> None:
+        self.qtbot = qtbot
+
+    def idle(self, window, timeout: int = 60_000) -> None:
+        wait_idle(self.qtbot, window, timeout)
+
+    def task(self, handle, timeout: int = 120_000) -> None:
+        wait_task(self.qtbot, handle, timeout)
+
+
+@pytest.fixture
+def wait(qtbot) -> Waits:
+    return Waits(qtbot)
