@@ -14,16 +14,15 @@ from turingview.core.errors import InvalidInputError
 
 def _parse_scale(text: str) -> int:
     """``"1-5"`` (or ``"5"``) -> 5; the scale always starts at 1."""
-    raw = text.strip()
-    low, sep, high = raw.partition("-")
-    try:
-        if not sep:
-            return int(raw)
-        if int(low) != 1:
-            raise InvalidInputError(f"--scale {text!r}: the scale must start at 1 (for example 1-5)")
-        return int(high)
-    except ValueError:
-        raise InvalidInputError(f"--scale {text!r} is not a scale like 1-5") from None
+    low, sep, high = text.strip().partition("-")
+    if not (low.strip().isdigit() and (not sep or high.strip().isdigit())):
+        raise InvalidInputError(f"--scale {text!r} is not a scale like 1-5")
+    if sep and int(low) != 1:
+        raise InvalidInputError(f"--scale {text!r}: the scale must start at 1 (for example 1-5)")
+    k = int(high) if sep else int(low)
+    if k < 2:
+        raise InvalidInputError(f"--scale {text!r}: a scale needs at least 2 points")
+    return k
 
 
 def _analyse_study(name: str, db_url: str | None, *, out_dir: Path, scale_k: int | None, threshold: int,

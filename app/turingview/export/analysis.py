@@ -29,6 +29,13 @@ Cancel = Callable[[], bool]
 SCHEMA_VERSION = "1.0"
 
 
+def results_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) that every ``results.json`` satisfies (``results.schema.json``)."""
+    from importlib import resources
+
+    return json.loads(resources.files("turingview.export").joinpath("results.schema.json").read_text("utf-8"))
+
+
 def conventions(scale_k: int, threshold: int, margin: float) -> dict[str, Any]:
     """The conventions block written into every output."""
     return {
@@ -212,6 +219,7 @@ def run_analysis(table_records_or_csv: str | Path | Iterable[Mapping[str, Any]] 
     results: dict[str, Any] = {"schema_version": SCHEMA_VERSION,
                                "conventions": conventions(scale_k, threshold, margin), "provenance": prov,
                                "data": _data_summary(table), **body}
+    results.setdefault("subgroups", {})
     if realism:
         results["realism"] = dict(realism)
     results["notes"] = notes.items

@@ -95,10 +95,9 @@ def write_rjafroc(table: RatingsTable, path: Path) -> bool:
                        "ModalityID": data.loc[real_rows, "test_id"].to_numpy(),
                        "CaseID": data.loc[real_rows, "case_id"].to_numpy(), "LesionID": 1,
                        "TP_Rating": data.loc[real_rows, "score"].to_numpy()})
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        truth_sheet.to_excel(writer, sheet_name="Truth", index=False)
-        fp.to_excel(writer, sheet_name="FP", index=False)
-        tp.to_excel(writer, sheet_name="TP", index=False)
+    from turingview.export.xlsx import write_xlsx
+
+    write_xlsx([("Truth", truth_sheet), ("FP", fp), ("TP", tp)], path)
     key.to_csv(path.parent / "ids_key.csv", index=False, lineterminator="\n")
     return True
 

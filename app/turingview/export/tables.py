@@ -175,16 +175,11 @@ def write_csv_tables(frames: dict[str, pd.DataFrame], folder: Path) -> list[Path
 
 def write_xlsx(frames: dict[str, pd.DataFrame], path: Path, results: dict[str, Any]) -> None:
     """Write a workbook with a README sheet (conventions, provenance, table list) and a sheet per table."""
+    from turingview.export.xlsx import write_xlsx as write_book
+
     readme = [("TuringView analysis", ""), ("input", results["provenance"].get("input")),
               ("input SHA-256", results["provenance"].get("input_sha256")), ("", "")]
     readme += [(f"convention: {k}", str(v)) for k, v in results["conventions"].items()]
     readme += [("", "")] + [(f"sheet {name}", TABLE_DESCRIPTIONS.get(name, "")) for name in frames]
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame(readme, columns=["item", "value"]).to_excel(writer, sheet_name="README", index=False)
-        for name, frame in frames.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-        for sheet in writer.book.worksheets:
-            for column in sheet.columns:
-                width = max((len(str(c.value)) for c in column[:200] if c.value is not None), default=8)
-                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 60)
-            sheet.freeze_panes = "A2"
+    sheets = [("README", pd.DataFrame(readme, columns=["item", "value"])), *frames.items()]
+    write_book(sheets, path)

@@ -1,4 +1,6 @@
-"""Simulated reader-study ratings (a latent-variable model), used by the export tests and the benchmark.
+"""Test support: simulated reader-study ratings (a latent-variable model) and an in-process CLI runner.
+
+Used by the export tests and the analysis benchmark.
 
 Each case has a latent "realness" (real cases shifted up by ``separation``); each reader sees it with
 reader noise and cuts it into 1..K with their own thresholds, so readers agree partly and detect partly.
@@ -10,6 +12,9 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from turingview.cli import main
 
 
 def simulate(n_readers: int = 5, n_cases: int = 60, *, k: int = 5, separation: float = 0.6, seed: int = 0,
@@ -63,3 +68,17 @@ def write_csv(rows: list[dict[str, object]], path: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def run_cli(args: list[str], capsys: pytest.CaptureFixture[str] | None = None) -> tuple[int, str, str]:
+    """Run ``turingview`` in-process through the real CLI boundary; return (exit code, stdout, stderr)."""
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    else:  # pragma: no cover - main always exits
+        code = 0
+    if capsys is None:
+        return code, "", ""
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
