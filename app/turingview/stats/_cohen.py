@@ -44,8 +44,9 @@ def kappa_batch(tables: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
         "po": po,
         "pe": pe,
         "kappa": kappa,
-        "se": np.sqrt(np.clip(var, 0.0, None)),
-        "se0": np.sqrt(np.clip(var0, 0.0, None)),
+        # variances below 1e-15 are rounding noise around an exact 0 (e.g. one rater using one category)
+        "se": np.sqrt(np.where(var < 1e-15, 0.0, var)),
+        "se0": np.sqrt(np.where(var0 < 1e-15, 0.0, var0)),
         "pr": pr,
         "pc": pc,
     }
@@ -77,13 +78,15 @@ def kappa_estimates(
         se = float(r["se"][b])
         se0 = float(r["se0"][b])
         lo, hi = max(-1.0, k - z * se), min(1.0, k + z * se)
-        if se0 > 0:
-            stat = k / se0
-            p = float(2.0 * stats.norm.sf(abs(stat)))
+        notes = []
+        if se0 > 0.0:
+            stat: float | None = k / se0
+            p: float | None = float(2.0 * stats.norm.sf(abs(k / se0)))
         else:
             stat, p = None, None
-        note = ""
+            notes.append("the null SE is 0 (a rater used a single category), so there is no z test")
         if se == 0.0:
-            note = "the asymptotic SE is 0 (perfect or complete agreement pattern); the CI is degenerate"
+            notes.append("the asymptotic SE is 0, so the CI is degenerate")
+        note = "; ".join(notes)
         out.append(Estimate(k, se, lo, hi, n, method, statistic=stat, p_value=p, df=None, note=note))
     return out

@@ -202,9 +202,14 @@ def or_mrmc(
             assert ms_tr is not None and ms_t is not None
             den = ms_tr + r * max((comp["cov2"] or 0.0) - (comp["cov3"] or 0.0), 0.0)
             ddf = den**2 / (ms_tr**2 / ((t - 1) * (r - 1))) if ms_tr > 0 else math.inf
-            f = ms_t / den if den > 0 else math.inf
-            p = _f_sf(f, t - 1, ddf)
-            global_test = (f, float(t - 1), ddf, p)
+            if den > 0:
+                f = ms_t / den
+                global_test = (f, float(t - 1), ddf, _f_sf(f, t - 1, ddf))
+            elif ms_t > 0:
+                global_test = (math.inf, float(t - 1), ddf, 0.0)
+                note = "the OR error term is 0 (no reader or case variability): the F test is degenerate"
+            else:
+                note = "no variability between tests, readers or cases: the F test is undefined"
             for i1, i2 in combinations(range(t), 2):
                 comparisons.append(
                     _diff(

@@ -1,0 +1,160 @@
+"""Obuchowski-Rockette / Hillis MRMC against the published Van Dyke analysis, plus internal consistency."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pytest import approx
+
+from turingview.stats.mrmc import or_mrmc
+from turingview.stats.roc import delong_auc, delong_paired, empirical_auc
+
+from ._refdata import read_matrix
+
+
+@pytest.fixture(scope="module")
+def vandyke():
+    from ._refdata import REFERENCE_DATA
+
+    if not (REFERENCE_DATA / "vandyke-mrmc").is_dir():
+        pytest.skip("reference data not available")
+    d = read_matrix(REFERENCE_DATA / "vandyke-mrmc" / "vandyke.csv", skip_cols=0)
+    scores = np.zeros((2, 5, 114))
+    truth = [""] * 114
+    for reader, trt, case, t, rating in d:
+        scores[int(trt) - 1, int(reader) - 1, int(case) - 1] = rating
+        truth[int(case) - 1] = "real" if t == 1 else "synthetic"  # positive (diseased) plays the "real" role
+    return scores, truth
+
+
+def test_vandyke_or_hillis_jackknife(vandyke):
+    # MRMCaov 0.3.0 README / summary(mrmc(empirical_auc(truth, rating), treatment, reader, case, VanDyke))
+    # (Smith & Hillis; identical to RJafroc StSignificanceTesting(dataset02, "Wilcoxon", method = "OR") and to
+    # OR-DBM MRMC 2.5 trapezoidal/jackknife output):
+    #   Cov1 0.0003466137, Cov2 0.0003440748, Cov3 0.0002390284, Error (Var) 0.0008022883,
+    #   MS(T) 0.004796171, MS(T:R) 0.0005510306, F 4.456319, df2 15.25967, p 0.05166569,
+    #   1 - 2: -0.04380032, SE 0.02074862, CI -0.0879594986 to 0.0003588544, t -2.110999.
+    r = or_mrmc(*vandyke, covariance="jackknife")
+    assert (r.n_readers, r.n_real, r.n_synthetic) == (5, 45, 69)
+    assert [r.var, r.cov1, r.cov2, r.cov3] == approx(
+        [0.0008022883, 0.0003466137, 0.0003440748, 0.0002390284], abs=5e-11
+    )
+    assert [r.ms_t, r.ms_tr] == approx([0.004796171, 0.0005510306], abs=5e-10)
+    f, df1, df2, p = r.global_test
+    assert (f, df1, df2, p) == (
+        approx(4.456319, abs=5e-7),
+        1.0,
+        approx(15.25967, abs=5e-6),
+        approx(0.05166569, abs=5e-9),
+    )
+    d = r.comparison.difference
+    assert [d.estimate, d.se, d.ci_low, d.ci_high] == approx(
+        [-0.04380032, 0.02074862, -0.0879594986, 0.0003588544], abs=5e-9
+    )
+    assert d.statistic == approx(-2.110999, abs=5e-7)
+    assert d.df == approx(15.25967, abs=5e-6) and d.p_value == approx(0.05166569, abs=5e-9)
+    assert r.comparison.f_statistic == approx(f)
+
+
+def test_vandyke_single_test_cis(vandyke):
+    # Same MRMCaov output, "95% treatment empirical_auc CIs (each analysis based only on data for the specified
+    # treatment)": 1: 0.8970370, MS(R) 0.003082629, Cov2 0.0004839618, SE 0.03317360, df 12.74465,
+    # CI 0.8252236-0.9688505; 2: 0.9408374, MS(R) 0.001304602, Cov2 0.0002041879, SE 0.02156637, df 12.71019,
+    # CI 0.8941378-0.9875369. RJafroc (dataset02, OR) reader AUCs: trt0 0.9196 0.8588 0.9039 0.9731 0.8298,
+    # trt1 0.9478 0.9053 0.9217 0.9994 0.9300.
+    r = or_mrmc(*vandyke)
+    expected = [
+        (0.8970370, 0.003082629, 0.0004839618, 0.03317360, 12.74465, 0.8252236, 0.9688505),
+        (0.9408374, 0.001304602, 0.0002041879, 0.02156637, 12.71019, 0.8941378, 0.9875369),
+    ]
+    for t, (est, msr, cov2, se, df, lo, hi) in zip(r.tests, expected, strict=True):
+        assert [t.auc.estimate, t.ms_r, t.cov2, t.auc.se] == approx([est, msr, cov2, se], abs=5e-8)
+        assert t.auc.df == approx(df, abs=5e-6)
+        assert [t.auc.ci_low, t.auc.ci_high] == approx([lo, hi], abs=5e-8)
+    assert r.tests[0].reader_aucs == approx([0.9196, 0.8588, 0.9039, 0.9731, 0.8298], abs=5e-5)
+    assert r.tests[1].reader_aucs == approx([0.9478, 0.9053, 0.9217, 0.9994, 0.9300], abs=5e-5)
+    # the single-test analysis of one modality alone is the same as within the two-test analysis
+    alone = or_mrmc(vandyke[0][0], vandyke[1])
+    assert alone.tests[0].auc.to_dict() == r.tests[0].auc.to_dict()
+    assert alone.comparison is None and alone.global_test is None
+
+
+def test_delong_covariance_consistent_with_delong(vandyke):
+    scores, truth = vandyke
+    real = np.array([t == "real" for t in truth])
+    r = or_mrmc(scores, truth, covariance="delong")
+    # the DeLong OR error variance is the mean DeLong variance of the reader AUCs
+    var = np.mean([delong_auc(scores[i, j, real], scores[i, j, ~real]).se ** 2 for i in range(2) for j in range(5)])
+    assert r.var == approx(var, rel=1e-12)
+    assert r.global_test[0] == approx(4.48, abs=0.05)  # close to the jackknife F, as expected for empirical AUCs
+
+
+def test_single_reader_two_tests_is_paired_delong(vandyke):
+    scores, truth = vandyke
+    real = np.array([t == "real" for t in truth])
+    r = or_mrmc(scores[:, :1], truth, covariance="delong")
+    ref = delong_paired(scores[0, 0, real], scores[0, 0, ~real], scores[1, 0, real], scores[1, 0, ~real])
+    assert r.comparison.difference.estimate == approx(ref.difference.estimate)
+    assert r.comparison.difference.se == approx(ref.difference.se, rel=1e-12)
+    assert r.comparison.p_value == approx(ref.difference.p_value, rel=1e-10)
+    assert "single reader" in r.note and "single reader" in r.tests[0].auc.note
+
+
+def test_jackknife_equals_brute_force_leave_one_out():
+    rng = np.random.default_rng(11)
+    truth = np.array(["real"] * 12 + ["synthetic"] * 9)
+    scores = rng.integers(1, 6, size=(2, 3, truth.size)) + (truth == "real") * rng.integers(0, 2, size=truth.size)
+    r = or_mrmc(scores, truth)
+    real = truth == "real"
+    c = truth.size
+    loo = np.array(
+        [
+            [
+                empirical_auc(
+                    np.delete(scores[i, j], k)[np.delete(real, k)], np.delete(scores[i, j], k)[~np.delete(real, k)]
+                )
+                for k in range(c)
+            ]
+            for i in range(2)
+            for j in range(3)
+        ]
+    )
+    dev = loo - loo.mean(axis=1, keepdims=True)
+    cov = (c - 1) / c * dev @ dev.T
+    assert r.var == approx(np.diag(cov).mean(), rel=1e-10)
+    assert r.cov1 == approx(np.mean([cov[j, 3 + j] for j in range(3)] + [cov[3 + j, j] for j in range(3)]), rel=1e-10)
+
+
+def test_three_tests_and_reader_permutation():
+    rng = np.random.default_rng(5)
+    truth = ["real"] * 15 + ["synthetic"] * 15
+    shift = np.r_[np.ones(15), np.zeros(15)]
+    scores = rng.integers(1, 5, size=(3, 4, 30)) + shift * np.array([0, 1, 2])[:, None, None]
+    r = or_mrmc(scores, truth, test_ids=["a", "b", "c"], reader_ids=["r1", "r2", "r3", "r4"])
+    assert r.global_test[1] == 2.0 and len(r.comparisons) == 3 and r.comparison is None
+    assert [c.test_a + c.test_b for c in r.comparisons] == ["ab", "ac", "bc"]
+    perm = or_mrmc(scores[:, ::-1], truth)
+    assert perm.global_test == approx(r.global_test)
+    assert r.to_dict()["tests"][0]["test"] == "a"
+
+
+def test_validation():
+    truth = ["real", "real", "synthetic", "synthetic"]
+    s = np.ones((1, 2, 4))
+    s[0, 1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"scores\[test 0, reader 1, case 2\] is missing"):
+        or_mrmc(s, truth)
+    with pytest.raises(ValueError, match="covariance='bootstrap'"):
+        or_mrmc(np.ones((1, 2, 4)), truth, covariance="bootstrap")
+    with pytest.raises(ValueError, match="at least 2 real and 2 synthetic"):
+        or_mrmc(np.ones((1, 2, 3)), ["real", "synthetic", "synthetic"])
+    with pytest.raises(ValueError, match="4 entries but there are 3"):
+        or_mrmc(np.ones((1, 2, 3)), truth)
+
+
+def test_no_variability_is_explained():
+    truth = ["real"] * 3 + ["synthetic"] * 3
+    r = or_mrmc(np.full((2, 3, 6), 3.0), truth)
+    assert r.global_test is None and "undefined" in r.note
+    assert r.tests[0].auc.estimate == 0.5 and r.tests[0].auc.se == 0.0 and r.tests[0].auc.note
+    assert r.comparison.difference.note and r.to_dict()["comparison"]["p_value"] is None
