@@ -45,7 +45,7 @@ from sqlalchemy import (
     select,
 )
 
-from turingview.core.errors import DuplicateRatingError, IntegrityError, StorageError
+from turingview.core.errors import DuplicateRatingError, IntegrityError, NotFoundError, StorageError
 from turingview.storage.audit import canonical_json
 
 FORMAT = "turingview-reader-package"
@@ -160,7 +160,7 @@ class PackageFile:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         if not self.path.is_file():
-            raise StorageError(f"{self.path}: no such reader package")
+            raise NotFoundError(f"{self.path}: no such reader package")
         self.engine = _engine(self.path, read_only=read_only)
         try:
             with self.engine.connect() as conn:

@@ -43,7 +43,7 @@ class PackageReadingSource:
         return [RecordedRating(int(r["id"]), int(r["revision"]), _rating_input(r)) for r in self._package.ratings()]
 
     def record_rating(self, rating: RatingInput) -> RecordedRating:
-        check_rating_input(rating)
+        check_rating_input(rating, self._info)
         if not 0 <= rating.position < len(self._order):
             raise InvalidInputError(f"position {rating.position} is outside the order 0..{len(self._order) - 1}")
         if self._order[rating.position].blinded_id != rating.blinded_id:

@@ -156,12 +156,14 @@ def build_order(real: Sequence[int], synthetic: Sequence[int], *, seed: int, rep
     chosen = sorted(pos_r[:take_r] + pos_s[:take_s])
     bound = _run_bound(classes)
     inserts: dict[int, int] = {}  # after study position -> case
+    insert_class: dict[int, bool] = {}
     # most constrained first: the ranges [i + half, n) are nested, so a free slot always remains
     for i in sorted(chosen, reverse=True):
         picks = rng.shuffled([a for a in range(i + half, n) if a not in inserts])
         is_real = first[i] in real_set
-        after = next((a for a in picks[:32] if _fits(classes, a, is_real, bound)), picks[0])
+        after = next((a for a in picks[:64] if _fits(classes, insert_class, a, is_real, bound)), picks[0])
         inserts[after] = first[i]
+        insert_class[after] = is_real
     slots: list[Slot] = []
     for pos, case in enumerate(first):
         slots.append(Slot(case))
@@ -174,16 +176,25 @@ def _run_bound(classes: Sequence[bool]) -> int:
     return max(max_run(classes), 1)
 
 
-def _fits(classes: Sequence[bool], after: int, is_real: bool, bound: int) -> bool:
-    """Would inserting a case of class ``is_real`` right after ``after`` keep runs within ``bound``?"""
+def _fits(classes: Sequence[bool], inserted: dict[int, bool], after: int, is_real: bool, bound: int) -> bool:
+    """Would a case of class ``is_real`` inserted right after study position ``after`` (with the repeats
+    already placed in ``inserted``) keep every run within ``bound``?"""
     left = 0
     j = after
     while j >= 0 and classes[j] == is_real:
         left += 1
+        if j - 1 in inserted:
+            if inserted[j - 1] != is_real:
+                break
+            left += 1
         j -= 1
     right = 0
     j = after + 1
     while j < len(classes) and classes[j] == is_real:
         right += 1
+        if j in inserted:
+            if inserted[j] != is_real:
+                break
+            right += 1
         j += 1
     return left + right + 1 <= bound

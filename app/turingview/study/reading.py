@@ -37,8 +37,11 @@ def reader_info(study_name: str, reader_id: str, protocol_text: str, scale_label
         binary_call=bool(settings.get("binary_call", False)), comments=bool(settings.get("comments", True)))
 
 
-def check_rating_input(rating: RatingInput) -> None:
-    """Reject malformed submissions before they reach storage (naive timestamps, bad elapsed time)."""
+def check_rating_input(rating: RatingInput, info: ReaderStudyInfo) -> None:
+    """Reject malformed submissions before they reach storage (naive times, bad elapsed time, unknown flags)."""
+    unknown = [a for a in rating.artefacts if a not in info.artefact_flags]
+    if unknown:
+        raise InvalidInputError(f"unknown artefact flag(s) {', '.join(map(repr, unknown))}")
     for label, value in (("shown_at", rating.shown_at), ("answered_at", rating.answered_at)):
         if value.tzinfo is None:
             raise InvalidInputError(f"{label} {value!r} has no time zone: give UTC-aware times")
@@ -78,7 +81,7 @@ class DatabaseReadingSource:
         return self._log.recorded()
 
     def record_rating(self, rating: RatingInput) -> RecordedRating:
-        check_rating_input(rating)
+        check_rating_input(rating, self._info)
         return self._log.record(rating)
 
     def training_feedback(self, blinded_id: str) -> Truth:
