@@ -109,8 +109,12 @@ def test_preset_key_and_slice_scroll_are_logged(qtbot, make_study, open_window) 
     rate_current(qtbot, window, 2)
     row = rating_rows(db_url)[-1]
     assert (row["slice_index"], row["preset"], row["window_width"]) == (volume.n_slices // 2 + 1, "ct-lung", 1500)
-    press(qtbot, window, "R")  # reset on the next case keeps defaults
-    assert window.rating.view.display_state().preset is None
+    initial = window.rating.view.display_state()
+    press(qtbot, window, "B")
+    press(qtbot, window, Qt.Key.Key_Up)
+    assert window.rating.view.display_state() != initial
+    press(qtbot, window, "R")  # reset: back to the case's opening view
+    assert window.rating.view.display_state() == initial
 
 
 def test_double_key_press_gives_exactly_one_rating(qtbot, make_study, open_window) -> None:  # type: ignore[no-untyped-def]

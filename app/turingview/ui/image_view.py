@@ -20,6 +20,7 @@ from turingview.imaging.volume import Window
 from turingview.ui.workers import PreparedImage, to_qimage
 
 ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 0.25, 16.0, 1.15
+FIT_MARGIN = 6  # px of black around the fitted image, so its edges stay visible
 _OVERLAY = QColor(150, 156, 166)
 
 
@@ -65,8 +66,8 @@ class ImageView(QWidget):
             self._view = self._initial = None
             self._image = None
         else:
-            self._initial = _View(prepared.window, prepared.slice_index)
-            self._view = _View(prepared.window, prepared.slice_index)
+            self._initial = _View(prepared.window, prepared.slice_index, preset=prepared.preset)
+            self._view = _View(prepared.window, prepared.slice_index, preset=prepared.preset)
             self._image = prepared.image
         self._first_paint_pending = prepared is not None
         self.update()
@@ -107,7 +108,7 @@ class ImageView(QWidget):
     def reset_view(self) -> None:
         if self._initial is None:
             return
-        self._view = _View(self._initial.window, self._initial.slice_index)
+        self._view = _View(self._initial.window, self._initial.slice_index, preset=self._initial.preset)
         self._rerender()
 
     def step_slice(self, delta: int) -> None:
@@ -147,8 +148,8 @@ class ImageView(QWidget):
     def _scale(self) -> float:
         """Screen pixels per image column at the current zoom."""
         width, height = self._physical()
-        fit = min(self.width() / width, self.height() / height)
-        return fit * (self._view.zoom if self._view else 1.0)
+        fit = min((self.width() - 2 * FIT_MARGIN) / width, (self.height() - 2 * FIT_MARGIN) / height)
+        return max(fit, 1e-3) * (self._view.zoom if self._view else 1.0)
 
     def _target(self) -> QRectF:
         assert self._view is not None

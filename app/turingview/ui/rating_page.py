@@ -16,12 +16,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from turingview.core.domain import ReaderStudyInfo, Truth
 from turingview.ui.image_view import ImageView
+
+
+def score_text(number: int, wording: str) -> str:
+    """Button text of a scale point: the number, then the wording on at most two lines."""
+    if " / " in wording:
+        first, rest = wording.split(" / ", 1)
+        return f"{number}   {first} /\n{rest}"
+    return f"{number}   {wording}"
 
 
 def _no_focus(button: QPushButton) -> QPushButton:
@@ -93,8 +102,9 @@ class RatingPage(QWidget):
         scores.setHorizontalSpacing(8)
         self.score_buttons: list[QPushButton] = []
         for number, wording in enumerate(self.info.scale.labels, start=1):
-            button = _no_focus(QPushButton(f"{number}   {wording}"))
+            button = _no_focus(QPushButton(score_text(number, wording)))
             button.setObjectName("score")
+            button.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             button.setToolTip(f"Key {number}: {wording}")
             button.clicked.connect(lambda _=False, n=number: self.score_clicked.emit(n))
             scores.addWidget(button, 0, number - 1)
@@ -112,7 +122,10 @@ class RatingPage(QWidget):
         nav.addWidget(self.forward_button)
         grid.addLayout(nav)
 
-        extras = QHBoxLayout()
+        self.extras_row = QWidget()
+        self.extras_row.setFixedHeight(36)
+        extras = QHBoxLayout(self.extras_row)
+        extras.setContentsMargins(0, 0, 0, 0)
         extras.setSpacing(6)
         self.flag_buttons: list[QPushButton] = []
         if self.info.artefact_flags:
@@ -127,14 +140,16 @@ class RatingPage(QWidget):
             self.flag_buttons.append(button)
         extras.addStretch(1)
         self.comment = QLineEdit()
-        self.comment.setPlaceholderText("Comment (C)…  Enter or Esc returns to the image")
+        self.comment.setPlaceholderText("Comment (C)")
+        self.comment.setToolTip("Optional comment, saved with the rating. Enter or Esc returns to the image.")
         self.comment.setMinimumWidth(300)
         self.comment.setVisible(self.info.comments)
         self.comment.returnPressed.connect(self.view.setFocus)
         extras.addWidget(self.comment, 1)
-        grid.addLayout(extras)
+        grid.addWidget(self.extras_row)
 
         self.feedback_row = QWidget()
+        self.feedback_row.setFixedHeight(36)
         feedback = QHBoxLayout(self.feedback_row)
         feedback.setContentsMargins(0, 0, 0, 0)
         self.feedback = QLabel("")
@@ -157,6 +172,7 @@ class RatingPage(QWidget):
             button.setChecked(False)
         self.comment.clear()
         self.feedback_row.hide()
+        self.extras_row.show()
         self.highlight_score(None)
 
     def highlight_score(self, score: int | None) -> None:
@@ -189,7 +205,9 @@ class RatingPage(QWidget):
         self.feedback.setText(f"Training: this image was <span style='color:{colour}'>{word}</span>. "
                               f"You rated {score} ({html.escape(self.info.scale.labels[score - 1])}).")
         self.feedback.setTextFormat(Qt.TextFormat.RichText)
+        self.extras_row.hide()
         self.feedback_row.show()
+        self.highlight_score(score)
         self.set_interactive(False)
 
     def show_banner(self, text: str) -> None:

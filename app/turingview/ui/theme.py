@@ -22,6 +22,8 @@ COLOURS = {
 _QSS = """
 QWidget {{ background: {bg}; color: {text}; font-size: 14px; }}
 QMainWindow, QDialog {{ background: {bg}; }}
+QLabel {{ background: transparent; }}
+QFrame#bar > QWidget, QFrame#topbar > QWidget {{ background: transparent; }}
 QLabel#muted, QLabel[muted="true"] {{ color: {muted}; }}
 QLabel#title {{ font-size: 22px; font-weight: 600; }}
 QLabel#caseId {{ font-family: "DejaVu Sans Mono", monospace; color: {muted}; font-size: 14px; }}
@@ -37,7 +39,7 @@ QPushButton {{ background: {raised}; border: 1px solid {border}; border-radius: 
 QPushButton:hover {{ border-color: {accent}; }}
 QPushButton:pressed, QPushButton:checked {{ background: #2b3a52; border-color: {accent}; }}
 QPushButton:disabled {{ color: #5b606a; border-color: #24272d; }}
-QPushButton#score {{ min-height: 46px; text-align: center; padding: 4px 8px; font-size: 13px; }}
+QPushButton#score {{ min-height: 48px; padding: 4px 6px; font-size: 13px; }}
 QPushButton#primary {{ background: #2b3a52; border-color: {accent}; font-weight: 600; padding: 8px 22px; }}
 QPushButton#flag {{ padding: 3px 10px; font-size: 12px; border-radius: 11px; }}
 QLineEdit, QComboBox, QPlainTextEdit, QTextBrowser {{ background: {raised}; border: 1px solid {border};

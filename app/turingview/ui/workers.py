@@ -21,6 +21,7 @@ from PySide6.QtGui import QImage
 from turingview.core.errors import ImageLoadError, TuringViewError
 from turingview.core.ports import ReadingSource
 from turingview.imaging.display import default_window, render_slice
+from turingview.imaging.presets import PRESETS
 from turingview.imaging.volume import ImageVolume, Window
 
 
@@ -59,23 +60,43 @@ def to_qimage(array: np.ndarray) -> QImage:
     return image.copy()
 
 
+#: The window every CT case opens with: soft tissue (W 350, L 50), the same for every case of both classes.
+CT_DEFAULT_PRESET = "ct-soft-tissue"
+
+
 @dataclass
 class PreparedImage:
-    """A case ready to paint: the decoded volume, its default window and the first slice rendered."""
+    """A case ready to paint: the decoded volume, its initial window and the first slice rendered."""
 
     blinded_id: str
     volume: ImageVolume
     window: Window | None
     slice_index: int
     image: QImage
+    preset: str | None = None
+
+
+def initial_window(volume: ImageVolume) -> tuple[Window | None, str | None]:
+    """The window a case opens with, by one rule for every case of a modality (blinding).
+
+    CT opens on the soft-tissue preset, as on a PACS; other modalities on
+    :func:`~turingview.imaging.display.default_window` (the robust percentile window of the presented
+    pixels); colour images are shown as stored.
+    """
+    if volume.is_color:
+        return None, None
+    if volume.modality.upper() == "CT":
+        return PRESETS[CT_DEFAULT_PRESET], CT_DEFAULT_PRESET
+    return default_window(volume), None
 
 
 def prepare(source: ReadingSource, blinded_id: str) -> PreparedImage:
     """Decode and render the first view of a case (runs on a decode thread)."""
     volume = source.load_image(blinded_id)
-    window = None if volume.is_color else default_window(volume)
+    window, preset = initial_window(volume)
     index = volume.middle_slice
-    return PreparedImage(blinded_id, volume, window, index, to_qimage(render_slice(volume, index, window)))
+    image = to_qimage(render_slice(volume, index, window))
+    return PreparedImage(blinded_id, volume, window, index, image, preset)
 
 
 class Workers:
