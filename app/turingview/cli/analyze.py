@@ -25,9 +25,26 @@ def _parse_scale(text: str) -> int:
     return k
 
 
-def _analyse_study(name: str, db_url: str | None, *, out_dir: Path, scale_k: int | None, threshold: int,
-                   margin: float, progress: Callable[[int, int, str], None], report: bool, pdf: bool) -> dict:
-    """Fetch a stored study's ratings, provenance and realism artifacts, then run the analysis."""
+def analyse_study(name: str, db_url: str | None = None, *, out_dir: Path, scale_k: int | None = None,
+                  threshold: int = 2, margin: float = 0.1, progress: Callable[[int, int, str], None] | None = None,
+                  cancel: Callable[[], bool] | None = None, report: bool = True, pdf: bool = True) -> dict:
+    """Analyse a stored study: fetch its ratings, provenance and realism artifacts, then run the analysis.
+
+    This is ``turingview analyze --study NAME``; the coordinator console calls it too. It lives at the top
+    layer because ``export`` and ``study`` are sibling layers that do not import each other.
+
+    Parameters
+    ----------
+    name, db_url
+        The study and its database (default: the user database).
+    out_dir, scale_k, threshold, margin, progress, cancel, report, pdf
+        As in :func:`turingview.export.analysis.run_analysis`; ``scale_k`` defaults to the study's scale.
+
+    Returns
+    -------
+    dict
+        The content of ``results.json``.
+    """
     from turingview import study
     from turingview.core.paths import default_db_url
     from turingview.export.analysis import run_analysis
@@ -39,7 +56,10 @@ def _analyse_study(name: str, db_url: str | None, *, out_dir: Path, scale_k: int
     realism = latest_realism(study.load_artifacts(url, name, "realism"))
     return run_analysis(records, out_dir=out_dir, scale_k=scale_k or study_scale_k(summary), threshold=threshold,
                         margin=margin, provenance=study_provenance(summary, name, url), progress=progress,
-                        report=report, pdf=pdf, realism=realism)
+                        cancel=cancel, report=report, pdf=pdf, realism=realism)
+
+
+_analyse_study = analyse_study  # the name the coordinator console first used
 
 
 @click.command("analyze")
@@ -74,7 +94,7 @@ def analyze_command(ratings: Path | None, study_name: str | None, db_url: str | 
             click.echo(f"\r[{done}/{total}] {message:<40}", err=True, nl=False)
 
     if study_name is not None:
-        results = _analyse_study(study_name, db_url, out_dir=out_dir, scale_k=scale_k, threshold=threshold,
+        results = analyse_study(study_name, db_url, out_dir=out_dir, scale_k=scale_k, threshold=threshold,
                                  margin=margin, progress=progress, report=not no_report,
                                  pdf=not (no_pdf or no_report))
     else:

@@ -115,8 +115,11 @@ def analyse_table(table: RatingsTable, *, threshold: int, margin: float, prefix:
         out["subgroups"] = {}
         for column in table.subgroup_columns:
             step(f"subgroups by {column}")
+            found = levels(frame, column)
+            if not found:
+                continue
             out["subgroups"][column] = {}
-            for level in levels(frame, column):
+            for level in found:
                 sub = subgroup_subset(frame, column, level)
                 sub_table = RatingsTable(sub, k, table.has_truth, table.has_test, (), table.source, table.sha256)
                 out["subgroups"][column][level] = analyse_table(

@@ -90,8 +90,12 @@ def subgroup_subset(frame: pd.DataFrame, column: str, level: str) -> pd.DataFram
 
 
 def levels(frame: pd.DataFrame, column: str) -> list[str]:
-    """Non-empty levels of a subgroup column (for ``generator``: of synthetic cases when truth is known)."""
+    """Non-empty levels of a subgroup column (for ``generator``: of synthetic cases when truth is known).
+
+    A column with a single level gives no subgroups (its only subgroup would be the whole data).
+    """
     values = frame[column]
     if column == "generator" and not frame["truth"].isna().all():
         values = values[frame["truth"] == "synthetic"]
-    return sorted((v for v in values.unique() if v != ""), key=natural_key)
+    found = sorted((v for v in values.unique() if v != ""), key=natural_key)
+    return found if len(found) > 1 else []

@@ -103,8 +103,7 @@ def kappa_heatmap(results: dict[str, Any], path: Path) -> Path | None:
 
     readers = sorted({p["reader_a"] for p in pairs} | {p["reader_b"] for p in pairs}, key=natural_key)
     idx = {r: i for i, r in enumerate(readers)}
-    mat = np.full((len(readers), len(readers)), np.nan)
-    np.fill_diagonal(mat, 1.0)
+    mat = np.full((len(readers), len(readers)), np.nan)  # diagonal left empty (grey)
     for p in pairs:
         value = p.get("kappa_quadratic")
         if value is not None:
@@ -112,7 +111,12 @@ def kappa_heatmap(results: dict[str, Any], path: Path) -> Path | None:
     plt = _plt()
     size = min(3.2 + 0.28 * len(readers), 7.5)
     fig, ax = plt.subplots(figsize=(size + 1.0, size))
-    im = ax.imshow(np.ma.masked_invalid(mat), cmap="viridis", vmin=min(0.0, float(np.nanmin(mat))), vmax=1.0)
+    import matplotlib as mpl
+
+    cmap = mpl.colormaps["viridis"].with_extremes(bad="#dddddd")
+    finite = mat[np.isfinite(mat)]
+    low = float(finite.min()) if finite.size else 0.0
+    im = ax.imshow(np.ma.masked_invalid(mat), cmap=cmap, vmin=min(0.0, low), vmax=1.0)
     ax.set_xticks(range(len(readers)), readers, rotation=90, fontsize=7)
     ax.set_yticks(range(len(readers)), readers, fontsize=7)
     if len(readers) <= 12:
@@ -120,7 +124,7 @@ def kappa_heatmap(results: dict[str, Any], path: Path) -> Path | None:
             for j in range(len(readers)):
                 if i != j and np.isfinite(mat[i, j]):
                     ax.text(j, i, f"{mat[i, j]:.2f}", ha="center", va="center", fontsize=6,
-                            color="white" if mat[i, j] < 0.6 else "black")
+                            color="white" if mat[i, j] < 0.55 else "black")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="quadratic-weighted kappa")
     ax.set_title("Inter-reader agreement (Cohen's kappa, quadratic weights)")
     return _save(fig, path)

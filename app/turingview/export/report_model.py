@@ -112,8 +112,8 @@ def build_report(results: dict[str, Any], figures: dict[str, Path]) -> tuple[dic
              "hash": prov.get("input_sha256", ""), "summary": _summary(results),
              "generated": prov.get("generated_at", "")}
     sections: list[Section] = []
-    sec = Section("1. Conventions")
-    sec.paragraphs = [f"Scale: {conv['scale_meaning']}.", f"Detection: {conv['auc']}.",
+    sec = Section("Conventions")
+    sec.paragraphs = [f"Scale: {conv['scale_meaning']}.", conv["auc"][0].upper() + conv["auc"][1:] + ".",
                       f"Call rule: {conv['call_rule']}; sensitivity = {conv['sensitivity']}; "
                       f"specificity = {conv['specificity']}; fooling rate = {conv['fooling_rate']}.",
                       f"Agreement: {conv['kappa_weights']}.", f"Equivalence: {conv['equivalence']}.",
@@ -128,4 +128,6 @@ def build_report(results: dict[str, Any], figures: dict[str, Path]) -> tuple[dic
     sections += rs.detection_sections(results, figures)
     sections += rs.agreement_sections(results, figures)
     sections += rs.other_sections(results, figures)
+    for number, section in enumerate(sections, start=1):
+        section.title = f"{number}. {section.title}"
     return title, sections

@@ -49,13 +49,8 @@ def _esc(text: str) -> str:
 
 
 def _wrap_long(text: str) -> str:
-    """Allow breaks in long unbroken tokens (hashes, paths) inside table cells."""
-    out = []
-    for word in _esc(text).split(" "):
-        if len(word) > 32:
-            word = "\u200b".join(word[i:i + 16] for i in range(0, len(word), 16))
-        out.append(word)
-    return " ".join(out)
+    """Escape a table cell; long unbroken tokens (hashes, paths) are split by the cell style's splitLongWords."""
+    return _esc(text)
 
 
 def _table_flowables(t: Table, width: float, st: dict[str, Any], number: int) -> list[Any]:

@@ -13,7 +13,7 @@ L, R = "LEFT", "RIGHT"
 def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Section]:
     """ROC/MRMC, per-reader detection, per-generator and distribution sections."""
     out = []
-    sec = Section("2. Detection: can readers tell real from synthetic?")
+    sec = Section("Detection: can readers tell real from synthetic?")
     mrmc = results.get("mrmc")
     if mrmc and mrmc.get("auc") is not None:
         rows = [[t.get("test") or "all", fmt(t["auc"]), fmt(t["se"]), fmt_ci(t["ci"]), fmt(t.get("df"), 1)]
@@ -24,9 +24,10 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
                          fmt_ci(diff["ci"]), f"{fmt(diff.get('df_denominator'), 1)}  (F {fmt(diff['f'], 2)}, "
                                              f"p {fmt_p(diff['p'])})"])
         sec.tables.append(_table(
-            f"Reader-averaged AUC, {mrmc['method']} ({mrmc['n_readers']} readers, {mrmc['n_real']} real, "
-            f"{mrmc['n_synthetic']} synthetic cases)",
-            [("condition", 2.2, L), ("AUC", 1, R), ("SE", 1, R), ("95% CI", 1.8, R), ("df", 2.4, R)], rows))
+            f"Reader-averaged AUC, readers and cases random ({mrmc['n_readers']} readers, {mrmc['n_real']} real "
+            f"and {mrmc['n_synthetic']} synthetic cases)",
+            [("condition", 2.2, L), ("AUC", 1, R), ("SE", 1, R), ("95% CI", 1.8, R), ("df", 2.4, R)], rows,
+            note=f"Method: {mrmc['method']}."))
     eq = results.get("equivalence") or []
     if eq:
         sec.tables.append(_table(
@@ -61,7 +62,7 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
     out.append(sec)
     gens = results.get("per_generator") or []
     if gens:
-        sec = Section("3. Per generator")
+        sec = Section("Per generator")
         has_test = any(g.get("test") for g in gens)
         spec = [("generator", 2.0, L)] + ([("test", 1.0, L)] if has_test else []) + [
             ("readings", 1.0, R), ("fooling rate (95% CI)", 2.4, R), ("sensitivity (95% CI)", 2.4, R),
@@ -75,7 +76,7 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
             sec.figures.append((figures["fooling"], "Fooling rate per generator with 95% Wilson intervals."))
         out.append(sec)
     dist = results.get("distributions") or {}
-    sec = Section("4. Score distributions")
+    sec = Section("Score distributions")
     if dist.get("by_truth"):
         h = dist["by_truth"]
         cats = h["real"]["categories"]
@@ -90,9 +91,9 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
                                  [(f"score {c}", 1.3, R) for c in cats], rows))
         mw = dist.get("mann_whitney")
         if mw:
-            sec.paragraphs.append(f"Mann-Whitney test, real vs synthetic scores: {mw['method']}; "
-                                  f"estimate {fmt(mw['estimate'])}, statistic {fmt(mw.get('statistic'), 1)}, "
-                                  f"p {fmt_p(mw.get('p_value'))}.")
+            sec.paragraphs.append(f"Mann-Whitney test of real versus synthetic scores (two-sided): "
+                                  f"U = {fmt(mw['estimate'], 1)}, p {fmt_p(mw.get('p_value'))}. "
+                                  f"U divided by (n real x n synthetic) is the pooled detection AUC.")
     if "histogram" in figures:
         sec.figures.append((figures["histogram"], "Share of readings per score, real vs synthetic."))
     if sec.tables or sec.figures:
@@ -116,7 +117,7 @@ def _est_cell(est: dict[str, Any] | None) -> str:
 def agreement_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Section]:
     """Agreement and intra-reader sections."""
     a = results.get("agreement") or {}
-    sec = Section("5. Agreement between readers")
+    sec = Section("Agreement between readers")
     rows = []
     for name, label in (("fleiss_kappa", "Fleiss' kappa"), ("gwet_ac1", "Gwet's AC1"),
                         ("gwet_ac2", "Gwet's AC2 (quadratic weights)")):
@@ -143,15 +144,20 @@ def agreement_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
                                   ("quadratic", 2.2, R)], rows))
     if "kappa" in figures:
         sec.figures.append((figures["kappa"], "Quadratic-weighted Cohen's kappa for every reader pair."))
+    out = [sec] if sec.tables else []
     intra = results.get("intra_reader") or []
+    sec = Section("Agreement of readers with themselves")
     if intra:
+        sec.paragraphs.append("Cases shown twice to the same reader (repeat = 1) give test-retest agreement; the "
+                              "repeated reads are excluded from every other statistic.")
         rows = [[r["reader"] + (f" ({r['test']})" if r.get("test") else ""), fmt(r["n_pairs"]),
                  f"{fmt(r.get('kappa'))} ({fmt_ci(r.get('kappa_ci'))})",
                  f"{fmt(r.get('kappa_quadratic'))} ({fmt_ci(r.get('kappa_quadratic_ci'))})"] for r in intra]
         sec.tables.append(_table("Intra-reader agreement (first vs repeated read of the same case)",
                                  [("reader", 2.0, L), ("pairs", 0.8, R), ("kappa (95% CI)", 2.4, R),
                                   ("quadratic kappa (95% CI)", 2.4, R)], rows))
-    return [sec] if sec.tables else []
+        out.append(sec)
+    return out
 
 
 def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Section]:
@@ -170,7 +176,7 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
                          fmt(p.get("accuracy")), _est_cell(p.get("fooling_rate")), fmt(a.get("fleiss_kappa")),
                          fmt((a.get("krippendorff_alpha") or {}).get("ordinal"))])
     if rows:
-        sec = Section("6. Subgroups")
+        sec = Section("Subgroups")
         sec.paragraphs.append("Every statistic is repeated per subgroup level in results.json (subgroups) and the "
                               "tables; for a generator the subset is its synthetic cases plus all real cases.")
         sec.tables.append(_table("Headline statistics per subgroup level",
@@ -180,11 +186,17 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
         out.append(sec)
     realism = results.get("realism")
     if realism:
-        sec = Section("7. Domain-classifier realism check")
+        sec = Section("Domain-classifier realism check")
         keys = ("auc", "auc_ci", "accuracy", "p_value", "n_test", "power", "control_auc", "lowpass_auc",
                 "spectral_auc")
-        rows = [[k, fmt_ci(realism[k]) if k.endswith("_ci") else fmt_p(realism[k]) if k == "p_value"
-                 else fmt(realism[k])] for k in keys if k in realism]
+        labels = {"auc": "classifier AUC (real vs synthetic)", "auc_ci": "AUC 95% CI", "accuracy": "accuracy",
+                  "p_value": "p-value (H0: AUC = 0.5)", "n_test": "held-out images", "power": "power",
+                  "control_auc": "control AUC (real vs real)", "lowpass_auc": "AUC after low-pass filtering",
+                  "spectral_auc": "AUC of spectral features"}
+        rows = [[labels[k], fmt_ci(realism[k]) if k.endswith("_ci") else fmt_p(realism[k]) if k == "p_value"
+                 else fmt(realism[k])] for k in keys if realism.get(k) is not None]
+        if realism.get("error"):
+            rows.append(["error", str(realism["error"])])
         sec.tables.append(_table("Classifier two-sample test (stored by turingview realism)",
                                  [("quantity", 2.0, L), ("value", 2.0, R)], rows))
         out.append(sec)
@@ -199,7 +211,8 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
     out.append(sec)
     prov = results["provenance"]
     sec = Section("Provenance")
-    rows = [[k, _prov_value(v)] for k, v in prov.items() if k not in ("software", "settings")]
+    rows = [[_PROV_LABELS.get(k, k.replace("_", " ")), _prov_value(v)] for k, v in prov.items()
+            if k not in ("software", "settings")]
     rows += [[f"setting: {k}", _prov_value(v)] for k, v in (prov.get("settings") or {}).items()]
     rows += [[f"software: {k}", v or "not installed"] for k, v in (prov.get("software") or {}).items()]
     sec.tables.append(_table("Data, study and software", [("item", 2.0, L), ("value", 5.2, L)], rows))
@@ -207,7 +220,15 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
     return out
 
 
+_PROV_LABELS = {"input": "input", "input_sha256": "input SHA-256", "n_rows": "rows read",
+                "generated_at": "generated", "source": "source", "study": "study", "study_uid": "study UID",
+                "study_status": "study status", "seed": "randomisation seed", "audit_chain_head": "audit chain head",
+                "audit_events": "audit events", "database": "database"}
+
+
 def _prov_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "; ".join(map(str, value))
     if isinstance(value, dict):
         return "; ".join(f"{k}={v}" for k, v in value.items())
     return "\u2013" if value is None else str(value)

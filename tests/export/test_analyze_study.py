@@ -1,0 +1,106 @@
+"""``turingview analyze --study NAME``: a real SQLite study rated through the real reading source."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support import run_cli
+
+
+def _write_ct(path: Path, rng: np.random.Generator) -> None:
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    yy, xx = np.mgrid[:32, :32]
+    hu = np.where((yy - 16) ** 2 + (xx - 16) ** 2 < 80, 40.0, -1000.0) + rng.normal(0, 25, (32, 32))
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+    ds.Modality = "CT"
+    ds.Rows, ds.Columns = hu.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.PixelSpacing = [0.8, 0.8]
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+    ds.RescaleSlope, ds.RescaleIntercept = 1, 0
+    ds.PixelData = np.round(hu).astype(np.int16).tobytes()
+    ds.save_as(path, enforce_file_format=True)
+
+
+@pytest.fixture
+def rated_study(sqlite_url: str, tmp_path: Path) -> tuple[str, str]:
+    """An open study (6 real + 6 synthetic CT slices, 3 readers, repeats), every order rated, a realism artifact."""
+    from turingview.core.domain import RatingInput
+    from turingview.study import case_records, create_study, open_reading_source, save_artifact
+    from turingview.study.opening import open_study
+
+    rng = np.random.default_rng(1)
+    real, synthetic = tmp_path / "real", tmp_path / "synthetic"
+    real.mkdir()
+    synthetic.mkdir()
+    for i in range(6):
+        _write_ct(real / f"r{i}.dcm", rng)
+        _write_ct(synthetic / f"s{i}.dcm", rng)
+    create_study(sqlite_url, "pilot", real_dirs=[real], synthetic_dirs=[synthetic], readers=["ann", "bob", "cy"],
+                 seed=42, repeat_fraction=0.25)
+    open_study(sqlite_url, "pilot")
+    truth = {r["blinded_id"]: r["truth"] for r in case_records(sqlite_url, "pilot")}
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    for reader in ("ann", "bob", "cy"):
+        source = open_reading_source(sqlite_url, "pilot", reader)
+        try:
+            for case in source.order():
+                score = int(np.clip(np.round(rng.normal(3.5 if truth[case.blinded_id] == "real" else 2.5, 1)), 1, 5))
+                source.record_rating(RatingInput(position=case.position, blinded_id=case.blinded_id, score=score,
+                                                 shown_at=start, answered_at=start + timedelta(seconds=5),
+                                                 elapsed_ms=5000))
+        finally:
+            source.close()
+    save_artifact(sqlite_url, "pilot", "realism", {"auc": 0.61, "auc_ci": [0.52, 0.7], "accuracy": 0.58,
+                                                   "p_value": 0.03, "n_test": 40, "power": 0.8,
+                                                   "per_image": [{"case": "x", "p": 0.4}]})
+    return sqlite_url, "pilot"
+
+
+def test_analyze_study_records_study_provenance_and_realism(rated_study: tuple[str, str], tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from turingview.study import get_study, ratings_records
+
+    db_url, name = rated_study
+    out = tmp_path / "out"
+    code, stdout, err = run_cli(["analyze", "--study", name, "--db", db_url, "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "reader-averaged AUC" in stdout
+    results = json.loads((out / "results.json").read_text())
+    summary = get_study(db_url, name)
+    prov = results["provenance"]
+    assert prov["study"] == name and prov["seed"] == 42
+    assert prov["audit_chain_head"] == summary.audit_head and len(prov["audit_chain_head"]) >= 32
+    assert prov["settings"] == json.loads(json.dumps(dict(summary.settings), default=str))
+    records = ratings_records(db_url, name)
+    assert results["data"]["n_ratings"] == len(records)
+    assert results["data"]["n_repeat_reads"] == sum(1 for r in records if int(r["repeat"]) == 1) > 0
+    assert results["intra_reader"] and results["mrmc"]["n_readers"] == 3
+    assert results["realism"]["auc"] == 0.61 and results["realism"]["n_per_image"] == 1
+    html = (out / "report.html").read_text()
+    assert "Domain-classifier realism check" in html and summary.audit_head in html
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout
+        assert summary.audit_head[:16] in text.replace("\n", "")
+
+
+def test_unknown_study_is_one_line(sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from turingview.study import list_studies
+
+    list_studies(sqlite_url)  # creates the empty schema
+    code, _, err = run_cli(["analyze", "--study", "nope", "--db", sqlite_url, "--out", str(tmp_path / "o")], capsys)
+    assert code != 0 and err.count("\n") == 1 and "nope" in err
