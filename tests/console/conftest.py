@@ -50,18 +50,33 @@ def write_ct(path: Path, hu: np.ndarray, *, manufacturer: str | None = None, flo
     return path
 
 
+def write_nifti(path: Path, values: np.ndarray, dtype: str) -> Path:
+    """A one-slice NIfTI volume (no modality: presented as float32 on a 1/256 grid)."""
+    import nibabel as nib
+
+    data = values.T[:, :, None]
+    data = np.round(data).astype(dtype) if np.dtype(dtype).kind == "i" else data.astype(dtype)
+    nib.save(nib.Nifti1Image(data, np.diag([0.8, 0.8, 1.0, 1.0])), str(path))
+    return path
+
+
 @pytest.fixture
 def image_folders(tmp_path: Path) -> Callable[..., tuple[Path, Path]]:
     """Factory: ``image_folders(n, real_manufacturer=..., synthetic_manufacturer=...)`` -> (real dir, synthetic dir)."""
 
-    def make(n: int = 6, *, real_manufacturer: str | None = None, tag: str = "a") -> tuple[Path, Path]:
+    def make(n: int = 6, *, real_manufacturer: str | None = None, tag: str = "a",
+             float_synthetic_nifti: bool = False) -> tuple[Path, Path]:
         rng = np.random.default_rng(3)
         real, synthetic = tmp_path / f"{tag}-real", tmp_path / f"{tag}-gan"
         real.mkdir()
         synthetic.mkdir()
         for i in range(n):
-            write_ct(real / f"r{i:02d}.dcm", _slice(rng), manufacturer=real_manufacturer)
-            write_ct(synthetic / f"s{i:02d}.dcm", _slice(rng))
+            if float_synthetic_nifti:  # the planted cue: real int16, synthetic float32 (fractional values)
+                write_nifti(real / f"r{i:02d}.nii", _slice(rng), "int16")
+                write_nifti(synthetic / f"s{i:02d}.nii", _slice(rng), "float32")
+            else:
+                write_ct(real / f"r{i:02d}.dcm", _slice(rng), manufacturer=real_manufacturer)
+                write_ct(synthetic / f"s{i:02d}.dcm", _slice(rng))
         return real, synthetic
 
     return make

@@ -123,6 +123,15 @@ class ConsoleStudyBackend:
 
     def __init__(self, db_url: str | None = None) -> None:
         self.db_url = db_url or default_db_url()
+        self._analysed: dict[str, str] = {}  # study -> fingerprint of the inputs of its last analysis
+
+    def _fingerprint(self, name: str) -> str:
+        """What the analysis depends on: the ratings (as hashed by the analysis) and the stored realism results."""
+        from turingview import study as study_api
+        from turingview.export.ratings import records_sha256
+
+        realism = study_api.load_artifacts(self.db_url, name, "realism")
+        return f"{records_sha256(study_api.ratings_records(self.db_url, name))}:{len(realism)}"
 
     def describe(self) -> str:
         from turingview.export.study_inputs import redact_url
@@ -303,8 +312,10 @@ class ConsoleStudyBackend:
             progress(done, total, message)
 
         out = self.analysis_dir(name)
+        fingerprint = self._fingerprint(name)
         results = _analyse_study(name, self.db_url, out_dir=out, scale_k=None, threshold=2, margin=0.1,
                                  progress=checked, report=True, pdf=True)
+        self._analysed[name] = fingerprint
         tables = {}
         for key, frame in tidy_tables(results).items():
             frame = frame.astype(object).where(frame.notna(), None)
@@ -312,7 +323,10 @@ class ConsoleStudyBackend:
         return results, out, tables
 
     def export(self, name: str, fmt: str, dest: Path, *, progress, cancel) -> Path:
-        """Copy one output of a fresh analysis to ``dest`` (a folder for ``csv``)."""
+        """Copy one output of the current analysis to ``dest`` (a folder for ``csv``).
+
+        The analysis is re-run first unless the last one in this session used exactly the current ratings.
+        """
         import shutil
 
         from turingview.core.errors import InvalidInputError
@@ -321,7 +335,10 @@ class ConsoleStudyBackend:
                  "pdf": "report.pdf", "imrmc": "ratings.imrmc", "rjafroc": "ratings_rjafroc.xlsx"}
         if fmt not in files:
             raise InvalidInputError(f"unknown export format {fmt!r}: expected one of {', '.join(files)}")
-        _, out, _ = self.analyse(name, progress=progress, cancel=cancel)
+        out = self.analysis_dir(name)
+        current = self._analysed.get(name) == self._fingerprint(name) and (out / "results.json").exists()
+        if not current:  # ratings came in (or nothing was analysed yet): analyse first, as the CLI would
+            _, out, _ = self.analyse(name, progress=progress, cancel=cancel)
         source = out / files[fmt]
         if not source.exists():
             raise InvalidInputError(f"{fmt} export is not available for study {name!r} (see the analysis notes)")
