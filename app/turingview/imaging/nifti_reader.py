@@ -45,7 +45,7 @@ def _load(path: Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            image = nib.load(str(path))
+            image = nib.load(str(path), mmap=False)  # read now: no open file behind the volume
     except ImageFileError as exc:
         raise ImageLoadError(path, f"unreadable NIfTI/Analyze file ({str(exc).splitlines()[0][:200]})") from exc
     except FileNotFoundError as exc:
