@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "study"))
 
-from tv_study_data import StudyFiles, make_study_files  # noqa: E402
+from tv_study_data import StudyFiles, make_study_files
 
-from turingview.storage import dispose_engines  # noqa: E402
+from turingview.storage import dispose_engines
 
 
 @pytest.fixture(autouse=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import create_open_study
 from tv_study_data import GENERATOR, StudyFiles, read_manifest, write_manifest, write_pngs
 
+from conftest import create_open_study
 from turingview.core.domain import StudyStatus
 from turingview.core.errors import (
     CancelledError,
@@ -58,7 +59,7 @@ def test_create_from_manifest_on_both_engines(db_url: str, study_files: StudyFil
     assert summary.status is StudyStatus.DRAFT
     assert (summary.n_cases, summary.n_real, summary.n_synthetic, summary.n_training) == (12, 6, 6, 2)
     assert summary.readers == ("r1", "r2") and summary.seed == 9
-    assert seen and seen[-1][0] == seen[-1][1] and all(b >= a for (a, _), (b, _) in zip(seen, seen[1:], strict=False))
+    assert seen and seen[-1][0] == seen[-1][1] and all(b >= a for (a, _), (b, _) in itertools.pairwise(seen))
     orders = _orders(db_url, "S")
     for order in orders.values():
         assert [t for _, t, _ in order[:2]] == [True, True]  # training block first

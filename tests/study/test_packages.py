@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import create_open_study
 from tv_study_data import GENERATOR, GENERATOR_VERSION, INSTITUTION, PATIENT_PREFIX, StudyFiles
 
+from conftest import create_open_study
 from turingview.core.errors import IntegrityError, NotFoundError, StudyStateError
 from turingview.study import (
     case_records,
@@ -113,7 +113,7 @@ def test_tampered_package_is_refused(neutral_study: str, tmp_path: Path, make_ra
         shutil.copy(pkg, copy)
         with sqlite3.connect(copy) as conn:
             conn.execute(statement)
-        with pytest.raises(IntegrityError, match="modified|another reader"):
+        with pytest.raises(IntegrityError, match=r"modified|another reader"):
             import_ratings(neutral_study, copy)
     # re-signing the package with a recomputed hash does not help: the database remembers the export's hash
     copy = tmp_path / "resigned.tvpkg"

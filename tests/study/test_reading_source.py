@@ -7,11 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import create_open_study
 from tv_study_data import StudyFiles
 
+from conftest import create_open_study
 from turingview.core.domain import BlindedCase, DisplayState, Truth
-from turingview.core.errors import BlindingError, DuplicateRatingError, InvalidInputError, NotFoundError, StudyStateError
+from turingview.core.errors import (
+    BlindingError,
+    DuplicateRatingError,
+    InvalidInputError,
+    NotFoundError,
+    StudyStateError,
+)
 from turingview.core.ports import ReadingSource
 from turingview.study import (
     export_reader_package,

@@ -1,26 +1,25 @@
 """Programmatic Alembic migrations: every open brings the schema to the head revision.
 
 The migration scripts live in :mod:`turingview.storage.migrations` inside the package, so an installed
-TuringView upgrades any older database it opens. On PostgreSQL an advisory lock serialises concurrent
-upgrades from several workstations.
+TuringView upgrades any older database it opens. Opening an up-to-date database only reads
+``alembic_version`` (Alembic itself is imported only when an upgrade is due, which keeps the reader
+workstation's start fast). On PostgreSQL an advisory lock serialises concurrent upgrades.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+HEAD = "0002"  # newest revision in migrations/versions (a test checks it against Alembic's view)
 _PG_LOCK_KEY = 72457001  # arbitrary, fixed: TuringView schema upgrades
 
 
-def _config(connection: Connection | None = None) -> Config:
+def _config(connection: Connection | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -28,25 +27,36 @@ def _config(connection: Connection | None = None) -> Config:
     return config
 
 
-@lru_cache(maxsize=1)
 def head_revision() -> str:
-    """The newest schema revision this TuringView knows."""
+    """The newest schema revision this TuringView knows, as Alembic computes it from the scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
+def _version(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision of the database, ``None`` for an empty one."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return _version(conn)
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Upgrade the database to ``revision`` (default: head) in one transaction."""
+    if revision in ("head", HEAD) and current_revision(engine) == HEAD:
+        return
+    from alembic import command
+
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
-        if revision == "head" and MigrationContext.configure(conn).get_current_revision() == head_revision():
+        if revision in ("head", HEAD) and _version(conn) == HEAD:
             return
         command.upgrade(_config(conn), revision)
