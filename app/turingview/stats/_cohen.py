@@ -12,7 +12,7 @@ margins and w_ij agreement weights (w_ii = 1)::
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from turingview.stats._validate import category_list
 from turingview.stats.results import Estimate
@@ -39,6 +39,12 @@ def kappa_batch(tables: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
         outer = pr[:, :, None] * pc[:, None, :]
         a0 = np.einsum("bij,bij->b", outer, (w[None] - s) ** 2)
         var0 = (a0 - pe**2) / (n * (1.0 - pe) ** 2)
+        # One rater used a single category: then p_o = p_e, so kappa and both variances are exactly 0
+        # (computed values carry rounding noise of order 1e-15 that would give a meaningless z test).
+        single = (pr.max(axis=1, initial=0.0) >= 1.0 - 1e-12) | (pc.max(axis=1, initial=0.0) >= 1.0 - 1e-12)
+        kappa = np.where(single, 0.0, kappa)
+        var = np.where(single, 0.0, var)
+        var0 = np.where(single, 0.0, var0)
     return {
         "n": n,
         "po": po,
@@ -58,9 +64,13 @@ def kappa_estimates(
     """Build one :class:`Estimate` per table from :func:`kappa_batch`, with the degenerate cases explained."""
     r = kappa_batch(tables, w)
     z = stats.norm.ppf(1.0 - alpha / 2.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        zstat = r["kappa"] / r["se0"]
+    pvals = 2.0 * special.ndtr(-np.abs(zstat))  # vectorised two-sided normal p-values
     out: list[Estimate] = []
+    n_int = np.rint(r["n"]).astype(np.int64).tolist()
     for b in range(tables.shape[0]):
-        n = round(r["n"][b])
+        n = n_int[b]
         if n == 0:
             out.append(Estimate.undefined(n=0, method=method, note="no case was rated by both raters"))
             continue
@@ -80,8 +90,8 @@ def kappa_estimates(
         lo, hi = max(-1.0, k - z * se), min(1.0, k + z * se)
         notes = []
         if se0 > 0.0:
-            stat: float | None = k / se0
-            p: float | None = float(2.0 * stats.norm.sf(abs(k / se0)))
+            stat: float | None = float(zstat[b])
+            p: float | None = float(pvals[b])
         else:
             stat, p = None, None
             notes.append("the null SE is 0 (a rater used a single category), so there is no z test")

@@ -167,8 +167,9 @@ def pairwise_kappas(
 ) -> list[PairKappa]:
     """Cohen's kappa for every pair of readers, computed at once.
 
-    All R(R-1)/2 confusion tables come from one matrix product of one-hot encoded ratings
-    (cases x (R k)), so 20 readers x 1000 cases take milliseconds. Each pair uses the cases both rated.
+    All R(R-1)/2 confusion tables come from a single ``bincount`` over (pair, row category, column category)
+    cell indices, and kappa, SEs and tests are computed for all pairs at once, so 20 readers x 1000 cases
+    take milliseconds. Each pair uses the cases both readers rated.
 
     Parameters
     ----------
@@ -198,13 +199,11 @@ def pairwise_kappas(
         return []
     k = cats.size
     codes = codes_for("ratings", arr, cats)
-    onehot = np.zeros((arr.shape[0], n_readers, k))
-    ci, ri = np.nonzero(codes >= 0)
-    onehot[ci, ri, codes[ci, ri]] = 1.0
-    flat = onehot.reshape(arr.shape[0], n_readers * k)
-    full = (flat.T @ flat).reshape(n_readers, k, n_readers, k)
     ia, ib = np.triu_indices(n_readers, 1)
-    tables = full[ia, :, ib, :]  # (pairs, k, k): rows = reader a, columns = reader b
+    ca, cb = codes[:, ia], codes[:, ib]  # (cases, pairs)
+    valid = (ca >= 0) & (cb >= 0)
+    cell = np.arange(ia.size)[None, :] * (k * k) + ca * k + cb
+    tables = np.bincount(cell[valid], minlength=ia.size * k * k).reshape(ia.size, k, k)
     ests = kappa_estimates(tables, w, cats, alpha=alpha, method=_cohen_method("Cohen's kappa", wlabel))
     return [PairKappa(ids[a], ids[b], e) for a, b, e in zip(ia.tolist(), ib.tolist(), ests, strict=True)]
 
