@@ -103,12 +103,7 @@ def write_pdf(results: dict[str, Any], figures: dict[str, Path], path: Path) -> 
     digest = title["hash"]
     version = results["provenance"]["software"]["turingview"]
 
-    class NumberedDoc(SimpleDocTemplate):
-        def __init__(self, *a: Any, **k: Any) -> None:
-            super().__init__(*a, **k)
-            self.page_total = 0
-
-    doc = NumberedDoc(str(path), pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm,
                       bottomMargin=2.2 * cm, title=title["title"], author="TuringView",
                       subject=f"input SHA-256 {digest}", creator=f"TuringView {version}")
     width = A4[0] - 4 * cm
@@ -121,19 +116,21 @@ def write_pdf(results: dict[str, Any], figures: dict[str, Path], path: Path) -> 
         canvas.setFont(_FONT, 7)
         canvas.setFillColor(colors.HexColor("#444444"))
         canvas.drawString(2 * cm, 1.15 * cm, f"TuringView {version}  \u00b7  input SHA-256 {digest}")
-        total = getattr(document, "page_total", 0)
-        label = f"Page {document.page} of {total}" if total else f"Page {document.page}"
-        canvas.drawRightString(A4[0] - 2 * cm, 1.15 * cm, label)
         if document.page > 1:
             canvas.drawString(2 * cm, A4[1] - 1.3 * cm, title["title"])
             canvas.drawRightString(A4[0] - 2 * cm, A4[1] - 1.3 * cm, title["subtitle"][:80])
             canvas.line(2 * cm, A4[1] - 1.45 * cm, A4[0] - 2 * cm, A4[1] - 1.45 * cm)
         canvas.restoreState()
 
-    def make_story() -> list[Any]:
-        return _story(results, title, sections, figures, st, width, digest, version)
+    story = _story(results, title, sections, figures, st, width, digest, version)
+    from reportlab import rl_config
 
-    _build_twice(doc, make_story, decorate)
+    previous = rl_config.useA85
+    rl_config.useA85 = 0  # binary image streams: pure-Python ASCII85 costs seconds and a quarter more bytes
+    try:
+        doc.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=_numbered_canvas())
+    finally:
+        rl_config.useA85 = previous
     return path
 
 
@@ -179,11 +176,35 @@ def _story(results: dict[str, Any], title: dict[str, Any], sections: list[Sectio
     return story
 
 
-def _build_twice(doc: Any, make_story: Any, decorate: Any) -> None:
-    """Build once to count pages, then again with "page n of N" in the footer."""
-    doc.build(make_story(), onFirstPage=decorate, onLaterPages=decorate)
-    doc.page_total = doc.page
-    doc.build(make_story(), onFirstPage=decorate, onLaterPages=decorate)
+def _numbered_canvas() -> type:
+    """A canvas that holds every page until the end, then writes "Page n of N" on each (one build)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+    from reportlab.pdfgen.canvas import Canvas
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.saveState()
+                self.setFont(_FONT, 7)
+                self.setFillColor(colors.HexColor("#444444"))
+                self.drawRightString(A4[0] - 2 * cm, 1.15 * cm, f"Page {self._pageNumber} of {total}")
+                self.restoreState()
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
 
 
 __all__ = ["Section", "write_pdf"]

@@ -81,19 +81,32 @@ def _cell(ref: str, value: Any, style: str = "") -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
 
 
+def _column_cells(letter: str, values: pd.Series) -> list[str]:
+    """The ``<c>`` elements of one column (rows 2..n+1), formatted by the column's dtype."""
+    rows = range(2, len(values) + 2)
+    kind = values.dtype.kind
+    if kind in "iu":
+        return [f'<c r="{letter}{r}"><v>{v}</v></c>' for r, v in zip(rows, values.tolist(), strict=True)]
+    if kind == "f":
+        return [f'<c r="{letter}{r}"><v>{v!r}</v></c>' if math.isfinite(v) else ""
+                for r, v in zip(rows, values.tolist(), strict=True)]
+    if kind == "b":
+        return [f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>' for r, v in zip(rows, values.tolist(), strict=True)]
+    obj = values.astype(object).where(values.notna(), None).tolist()
+    return [_cell(f"{letter}{r}", v) for r, v in zip(rows, obj, strict=True)]
+
+
 def _sheet_xml(frame: pd.DataFrame) -> str:
     columns = [str(c) for c in frame.columns]
     letters = [_col(i) for i in range(len(columns))]
-    widths = [max(8, min(60, len(c) + 2)) for c in columns]
+    widths = []
+    for c in frame.columns:
+        sizes = [len(str(v)) for v in frame[c].iloc[:200].tolist() if v is not None and v == v]
+        widths.append(max(8, min(60, max([len(str(c)), *sizes]) + 2)))
     parts = ['<row r="1">' + "".join(_cell(f"{letters[i]}1", c, ' s="1"') for i, c in enumerate(columns)) + "</row>"]
-    values = frame.astype(object).where(frame.notna(), None).to_numpy() if len(frame) else np.empty((0, 0))
-    for r, row in enumerate(values, start=2):
-        cells = []
-        for i, v in enumerate(row):
-            cells.append(_cell(f"{letters[i]}{r}", v))
-            if r < 200 and v is not None:
-                widths[i] = max(widths[i], min(60, len(str(v)) + 2))
-        parts.append(f'<row r="{r}">' + "".join(cells) + "</row>")
+    if len(frame) and len(columns):
+        cells = [_column_cells(letters[i], frame.iloc[:, i]) for i in range(len(columns))]
+        parts += [f'<row r="{r}">' + "".join(row) + "</row>" for r, row in enumerate(zip(*cells, strict=True), 2)]
     cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths))
     view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
             'state="frozen"/></sheetView></sheetViews>')
