@@ -7,11 +7,12 @@ lazily so both modules stay independent.
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import click
 
-from turingview.core.errors import InvalidInputError
+from turingview.core.errors import ImportProblemsError, InvalidInputError
 
 # sub-command -> (module, attribute, help) imported on first use
 _LAZY: dict[str, tuple[str, str, str]] = {
@@ -104,21 +105,35 @@ def create_command(name: str, real_dirs: tuple[Path, ...], synthetic_dirs: tuple
             path = Path(row.get("path", ""))
             training_rows.append({**row, "path": str(path if path.is_absolute() else base / path)})
     bar_state = {"last": -1}
+    interactive = sys.stderr.isatty()
 
     def progress(done: int, total: int, message: str) -> None:
+        if not interactive:  # keep stderr for the one-line error when scripted
+            return
         pct = int(100 * done / max(total, 1))
         if pct != bar_state["last"] and pct % 10 == 0:
             bar_state["last"] = pct
             click.echo(f"  {pct:3d}%  {message}", err=True)
 
-    summary = create_study(db_url, name, real_dirs=real_dirs, synthetic_dirs=synthetic_dirs, manifest=manifest,
-                           readers=_split_readers(readers), seed=seed, repeat_fraction=repeat_fraction,
-                           training_manifest_rows=training_rows, allow_back=allow_back, allow_changes=allow_changes,
-                           binary_call=binary_call, progress=progress,
-                           **({"protocol_text": DEFAULT_PROTOCOL} | kwargs))  # type: ignore[arg-type]
+    try:
+        summary = create_study(db_url, name, real_dirs=real_dirs, synthetic_dirs=synthetic_dirs, manifest=manifest,
+                               readers=_split_readers(readers), seed=seed, repeat_fraction=repeat_fraction,
+                               training_manifest_rows=training_rows, allow_back=allow_back,
+                               allow_changes=allow_changes, binary_call=binary_call, progress=progress,
+                               **({"protocol_text": DEFAULT_PROTOCOL} | kwargs))  # type: ignore[arg-type]
+    except ImportProblemsError as error:
+        raise InvalidInputError(one_line(error)) from error
     click.echo(f"created study {summary.name!r} ({summary.status.value}): {summary.n_cases} cases "
                f"({summary.n_real} real, {summary.n_synthetic} synthetic, {summary.n_training} training), "
                f"readers {', '.join(summary.readers) or '-'}, seed {summary.seed}")
+
+
+def one_line(error: ImportProblemsError, limit: int = 20) -> str:
+    """An import refusal as a single line: the headline, then the problems separated by ' | '."""
+    head = str(error).split("\n", 1)[0]
+    shown = [p.replace("\n", " ") for p in error.problems[:limit]]
+    more = f" | ... and {len(error.problems) - limit} more" if len(error.problems) > limit else ""
+    return f"{head}: " + " | ".join(shown) + more
 
 
 def _read_text(path: Path) -> str:
