@@ -45,7 +45,7 @@ REFUSED: dict[str, tuple[type[ImageLoadError], str]] = {
     "MR_truncated.dcm": (ImageLoadError, "truncated pixel data"),
     "README.txt": _NOT_IMAGE,
     "UN_sequence.dcm": _NO_PIXELS,
-    "badVR.dcm": (ImageLoadError, "cannot decode the pixel data"),
+    "badVR.dcm": (ImageLoadError, "invalid NumberOfFrames value"),
     "crayons.icc": _NOT_IMAGE,
     "empty_charset_LEI.dcm": _NO_PIXELS,
     "meta_missing_tsyntax.dcm": (ImageLoadError, "without Rows"),

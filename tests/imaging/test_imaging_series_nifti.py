@@ -169,7 +169,7 @@ def test_truncated_and_garbage_nifti_are_refused(tmp_path: Path, nibabel_dir: Pa
     raw = (nibabel_dir / "anatomical.nii").read_bytes()
     truncated = tmp_path / "truncated.nii"
     truncated.write_bytes(raw[: len(raw) // 2])
-    with pytest.raises(ImageLoadError, match="truncated or corrupt") as info:
+    with pytest.raises(ImageLoadError, match="truncated") as info:
         load_image(truncated)
     assert info.value.path == truncated
     garbage = tmp_path / "garbage.nii.gz"

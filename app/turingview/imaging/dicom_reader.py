@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from turingview.core.errors import ImageLoadError, UnsupportedImageError
+from turingview.imaging.limits import check_declared_size
 from turingview.imaging.lut import apply_modality_lut
 from turingview.imaging.scrub import minimal_metadata
 from turingview.imaging.volume import ImageVolume, VoiLut, Window
@@ -125,6 +126,17 @@ def _check_displayable(path: Path, ds: Any) -> None:
             )
 
 
+def _int_attribute(path: Path, ds: Any, keyword: str, default: int) -> int:
+    """An integer header value, or a typed error naming the attribute and the bad value."""
+    value = ds.get(keyword, default)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ImageLoadError(path, f"invalid {keyword} value {str(value)[:40]!r} in the header") from None
+
+
 def _decode(path: Path, ds: Any) -> np.ndarray:
     try:
         with warnings.catch_warnings():
@@ -135,7 +147,9 @@ def _decode(path: Path, ds: Any) -> np.ndarray:
         if "less than expected" in text or "truncat" in text.lower() or "insufficient" in text.lower():
             raise ImageLoadError(path, f"truncated pixel data ({text})") from exc
         raise ImageLoadError(path, f"cannot decode the pixel data ({text})") from exc
-    except (RuntimeError, NotImplementedError) as exc:
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # also Rust panics (pyo3 PanicException) from a corrupt stream
         tsyntax = _transfer_syntax(ds)
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         text = "; ".join(lines[1:] if len(lines) > 1 else lines)[:400] or type(exc).__name__
@@ -299,8 +313,18 @@ def dataset_volume(path: Path, ds: Any, volume_index: int | None = None) -> Imag
     for keyword in ("Rows", "Columns"):
         if not ds.get(keyword):
             raise ImageLoadError(path, f"DICOM image without {keyword}: cannot lay out the pixels")
+    n_frames = _int_attribute(path, ds, "NumberOfFrames", 1)
+    rows, cols = _int_attribute(path, ds, "Rows", 0), _int_attribute(path, ds, "Columns", 0)
+    samples_declared = _int_attribute(path, ds, "SamplesPerPixel", 1)
+    bits_allocated = _int_attribute(path, ds, "BitsAllocated", 16)
+    # decoded size: at least 2 bytes per grey value (modality output), 1 byte x 3 for colour
+    per_value = max(bits_allocated // 8, 1 if samples_declared == 3 else 2)
+    check_declared_size(
+        path,
+        rows * cols * max(n_frames, 1) * max(samples_declared, 1) * per_value,
+        f"{rows} x {cols} x {n_frames} frame(s) x {samples_declared} sample(s), {bits_allocated} bits",
+    )
     array = _decode(path, ds)
-    n_frames = int(ds.get("NumberOfFrames", 1) or 1)
     photometric = str(ds.get("PhotometricInterpretation", "MONOCHROME2")).strip().upper()
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
     bits_stored = int(ds.get("BitsStored", ds.get("BitsAllocated", 8)) or 8)

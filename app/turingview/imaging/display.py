@@ -95,9 +95,14 @@ def robust_window(values: np.ndarray, *, percentiles: tuple[float, float] = ROBU
         lo, hi = float(np.floor(lo)), float(np.ceil(hi))
         width = hi - lo + 1.0
         return Window(center=lo + width / 2.0, width=max(width, 1.0), name="auto")
-    if hi <= lo:
-        hi = lo + 1.0
-    return Window(center=float((lo + hi) / 2.0), width=float(hi - lo), function="LINEAR_EXACT", name="auto")
+    width = hi - lo
+    if not width > 0 or not np.isfinite(width):
+        # constant data, or values so large (~2**53) that lo + 1 == lo: any positive width shows them
+        width = max(1.0, abs(lo) * 2.0**-20)
+    center = lo + width / 2.0
+    if not np.isfinite(center):
+        return Window(center=0.0, width=1.0, function="LINEAR_EXACT", name="auto")
+    return Window(center=float(center), width=float(width), function="LINEAR_EXACT", name="auto")
 
 
 def default_window(volume: ImageVolume) -> Window:

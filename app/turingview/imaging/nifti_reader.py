@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from turingview.core.errors import ImageLoadError, UnsupportedImageError
+from turingview.imaging.limits import check_declared_size
 from turingview.imaging.scrub import minimal_metadata
 from turingview.imaging.volume import ImageVolume
 
@@ -60,6 +61,26 @@ def _load(path: Path) -> Any:
     return image
 
 
+def _check_sizes(path: Path, image: Any, shape: tuple[int, ...]) -> None:
+    """Refuse a header declaring a huge volume, or more data than an uncompressed file holds, before reading."""
+    stored = np.dtype(image.get_data_dtype())
+    voxels = int(np.prod(shape[:3], dtype=np.int64))
+    per_voxel = max(stored.itemsize, 4 if stored.kind == "f" else stored.itemsize)
+    slope, _ = image.header.get_slope_inter() if hasattr(image.header, "get_slope_inter") else (None, None)
+    if slope is not None and slope != 1:
+        per_voxel = max(per_voxel, 4)  # scaled data become float32
+    check_declared_size(path, voxels * per_voxel, " x ".join(str(n) for n in shape[:3]) + f" voxels of {stored}")
+    data_file = Path(image.dataobj.file_like) if isinstance(getattr(image.dataobj, "file_like", None), str) else None
+    if data_file is not None and data_file.suffix.lower() in (".nii", ".img") and data_file.exists():
+        offset = int(getattr(image.dataobj, "offset", 0) or 0)
+        needed = offset + int(np.prod(shape, dtype=np.int64)) * stored.itemsize
+        available = data_file.stat().st_size
+        if needed > available:
+            raise ImageLoadError(
+                path, f"truncated NIfTI/Analyze image data: the header needs {needed} bytes, the file has {available}"
+            )
+
+
 def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
     """Read a NIfTI/Analyze file; ``volume_index`` picks the volume of a 4D file (default 0)."""
     import nibabel as nib
@@ -75,6 +96,7 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
     index = 0 if volume_index is None else int(volume_index)
     if not 0 <= index < n_volumes:
         raise ImageLoadError(path, f"volume index {index} out of range 0..{n_volumes - 1}")
+    _check_sizes(path, image, shape)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -171,7 +171,9 @@ def _guarded(path: Path, read: Callable[[], ImageVolume]) -> ImageVolume:
         raise
     except MemoryError as exc:
         raise ImageLoadError(path, "not enough memory to decode the image") from exc
-    except Exception as exc:  # a reader bug or a library error on malformed input
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a library error on malformed input, including a decoder's Rust panic
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ImageLoadError(path, f"cannot decode the image ({type(exc).__name__}: {detail[:200]})") from exc
 
