@@ -30,7 +30,8 @@ def test_header_cue_flagged_on_raw_files_gone_on_presented_images(qtbot, console
     wait.task(screen.run_audit())
     table = rows(screen.table)
     manufacturer = [r for r in table if r[3] == "DICOM Manufacturer"]
-    assert manufacturer and manufacturer[0][0] == "strong" and manufacturer[0][2] == "raw files"
+    assert manufacturer and manufacturer[0][0] == "strong, removed" and manufacturer[0][2] == "raw files"
+    assert "ACME Medical" in manufacturer[0][4]
     assert not any(r[2] == "presented images" and r[0] == "strong" for r in table)
     assert screen.verdict.text().startswith("Clean") and "removed" in screen.verdict.text()
     # the console and `turingview study audit --json` give the same result
@@ -58,7 +59,10 @@ def test_blocked_study_needs_a_recorded_override(qtbot, console, wait, sqlite_ur
     table = rows(screen.table)
     assert table[0][:3] == ["strong", "1.000", "presented images"]
     assert any(r[3] == "Stored data type" and r[2] == "raw files" for r in table)
-    assert any("Round the synthetic intensities" in r[5] for r in table)
+    assert any("Round the synthetic intensities" in r[5] for r in screen.rows)
+    row = next(i for i, r in enumerate(screen.rows) if r[3].startswith("Non-integer"))
+    screen.table.selectRow(row)
+    assert "Round the synthetic intensities" in screen.advice.toPlainText()
 
     # opening without an override is refused at the one error boundary; the study stays a draft
     wait.task(screen.open_study())
@@ -77,3 +81,22 @@ def test_blocked_study_needs_a_recorded_override(qtbot, console, wait, sqlite_ur
         (event,) = store.events(store.study("float"), "blinding_override")
         assert json.loads(event.body)["payload"]["override_reason"] == reason
     assert "recorded override" in screen.counts.text()
+
+
+def test_cancel_button_stops_the_audit_and_saves_nothing(qtbot, console, wait, sqlite_url, image_folders):
+    from turingview.study.blinding_audit_run import latest_audit
+
+    real, synthetic = image_folders(8)
+    create_study(sqlite_url, "cancel", real_dirs=[real], synthetic_dirs=[synthetic], readers=["r1"], seed=1)
+    window = console(sqlite_url)
+    window.go("audit", "cancel")
+    wait.idle(window)
+    screen = window.audit
+    handle = screen.run_audit()
+    assert screen.taskbar.isVisible() and not screen.run_button.isEnabled()
+    screen.taskbar.cancel_button.click()
+    wait.task(handle)
+    assert "Cancelled" in screen.counts.text()
+    assert not screen.taskbar.isVisible() and screen.run_button.isEnabled()
+    assert latest_audit(sqlite_url, "cancel") is None
+    assert window.errors == []

@@ -299,22 +299,15 @@ class ConsoleStudyBackend:
     def analyse(self, name: str, *, progress, cancel) -> tuple[dict, Path, dict]:
         """``turingview analyze --study NAME --out <data dir>/analysis/NAME``: the same function as the CLI.
 
-        Cancel is checked between sections (the analysis reports progress there); a cancelled run writes nothing.
+        A cancelled run raises :class:`CancelledError` and writes nothing.
         Returns the results, the output folder and the tidy tables as ``name -> (columns, rows)``.
         """
-        from turingview.cli.analyze import _analyse_study
-        from turingview.core.errors import CancelledError
+        from turingview.cli.analyze import analyse_study
         from turingview.export.tables import tidy_tables
-
-        def checked(done: int, total: int, message: str) -> None:
-            if cancel():
-                raise CancelledError(f"analysis of study {name!r} cancelled; nothing was written")
-            progress(done, total, message)
 
         out = self.analysis_dir(name)
         fingerprint = self._fingerprint(name)
-        results = _analyse_study(name, self.db_url, out_dir=out, scale_k=None, threshold=2, margin=0.1,
-                                 progress=checked, report=True, pdf=True)
+        results = analyse_study(name, self.db_url, out_dir=out, progress=progress, cancel=cancel)
         self._analysed[name] = fingerprint
         tables = {}
         for key, frame in tidy_tables(results).items():

@@ -151,7 +151,15 @@ def thresholds() -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------------- grading
 def _fmt(value: float) -> str:
+    """Values of 1,000 and more as whole numbers with thousands separators (file sizes), else 4 significant digits."""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
     return f"{value:.4g}"
+
+
+def _values(counts: Mapping[str, int], n: int, top: int = 2) -> str:
+    shown = ", ".join(f"'{value}' ({count}/{n})" for value, count in list(counts.items())[:top])
+    return shown + (", ..." if len(counts) > top else "")
 
 
 def _fill_missing(table: Sequence[CueDict], key: str) -> list[float | str | None]:
@@ -208,10 +216,11 @@ def _categorical_result(key: str, real: list[str], synthetic: list[str], *, pres
     strength = grade(sep.auc, sep.n_real, sep.n_synthetic, perfect_categorical=sep.perfect)
     cat = sep.best_category
     finding = (
-        f"'{cat}' in {sep.share_real:.0%} of real and {sep.share_synthetic:.0%} of synthetic cases"
-        if cat
-        else "no single value separates the classes"
+        f"real: {_values(sep.real_counts, sep.n_real)}; "
+        f"synthetic: {_values(sep.synthetic_counts, sep.n_synthetic)}"
     )
+    if cat and not sep.perfect:
+        finding += f" ('{cat}': {sep.share_real:.0%} of real, {sep.share_synthetic:.0%} of synthetic)"
     top = 8
     return CueResult(
         key=key,
@@ -274,7 +283,8 @@ def audit_cue_table(
         if not found:
             identical += 1
         results.extend(found)
-    results.sort(key=lambda c: (_STRENGTH_ORDER[c.strength], -c.auc, c.key))
+    # file size follows from the other cues (type, matrix, compression): list it after its causes
+    results.sort(key=lambda c: (_STRENGTH_ORDER[c.strength], c.key == "file.size_bytes", -c.auc, c.key))
     return AuditReport(
         stage=stage,
         n_real=sum(1 for t in truths if t is Truth.REAL),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtWidgets import (
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +30,7 @@ from turingview.ui.console.widgets import (
     set_banner,
 )
 
-COLUMNS = ("Strength", "AUC", "Seen on", "Cue", "How the classes differ", "What to do")
+COLUMNS = ("Strength", "AUC", "Seen on", "Cue", "How the classes differ")
 STAGE_CHOICES = {"Raw files and presented images": ("raw", "presented"), "Presented images only": ("presented",),
                  "Raw files only": ("raw",)}
 STAGE_NAMES = {"raw": "raw files", "presented": "presented images"}
@@ -37,7 +39,8 @@ STAGE_NAMES = {"raw": "raw files", "presented": "presented images"}
 def audit_rows(result: dict, *, graded_only: bool) -> list[tuple[Any, ...]]:
     """Table rows (strongest first) of an audit's ``to_dict()``: presented-image cues before raw-file cues."""
     rows = []
-    order = {"strong": 0, "moderate": 1, "too few cases": 2, "none": 3}
+    order = {"strong": 0, "moderate": 1, "strong, removed": 2, "too few cases": 3, "none": 4}
+    removed = set(result.get("resolved_by_presentation") or ())
     for stage in ("presented", "raw"):
         report = result.get(stage)
         if not report:
@@ -45,9 +48,12 @@ def audit_rows(result: dict, *, graded_only: bool) -> list[tuple[Any, ...]]:
         for cue in report["cues"]:
             if graded_only and cue["strength"] not in ("strong", "moderate"):
                 continue
-            rows.append((cue["strength"], float(cue["auc"]), STAGE_NAMES[stage], cue["label"], cue["finding"],
+            strength = cue["strength"]
+            if stage == "raw" and strength == "strong" and cue["key"] in removed:
+                strength = "strong, removed"  # readers never see it: the presentation step removed it
+            rows.append((strength, float(cue["auc"]), STAGE_NAMES[stage], cue["label"], cue["finding"],
                          cue["remedy"]))
-    rows.sort(key=lambda r: (order[r[0]], r[2] != "presented images", -r[1]))
+    rows.sort(key=lambda r: (order[r[0]], r[2] != "presented images", r[3] == "File size", -r[1]))
     return rows
 
 
@@ -107,9 +113,14 @@ class AuditScreen(QWidget):
         layout.addWidget(self.verdict)
         self.counts = muted("")
         layout.addWidget(self.counts)
-        self.table = make_table(COLUMNS, stretch=5)
-        self.table.setColumnWidth(4, 320)
-        layout.addWidget(self.table, 1)
+        self.table = make_table(COLUMNS, stretch=4, widths={3: 260})
+        layout.addWidget(self.table, 3)
+        layout.addWidget(QLabel("What to do"))
+        self.advice = QTextBrowser()
+        self.advice.setMaximumHeight(150)
+        layout.addWidget(self.advice, 1)
+        self.rows: list[tuple] = []
+        self.table.itemSelectionChanged.connect(self._show_advice)
         self.run_button.clicked.connect(self.run_audit)
         self.open_button.clicked.connect(self.ask_open)
         self.graded_only.toggled.connect(lambda _: self._render())
@@ -214,7 +225,9 @@ class AuditScreen(QWidget):
             set_banner(self.verdict, "No audit yet for this study: run one before opening it." if self.study else "",
                        "info")
             self.counts.setText("" if self.study else "Choose a study on the Studies screen.")
+            self.rows = []
             fill_table(self.table, [])
+            self.advice.clear()
             return
         text, level = verdict_text(result)
         set_banner(self.verdict, text, level)
@@ -227,5 +240,17 @@ class AuditScreen(QWidget):
                              f"{report['n_cues_identical']} identical in every case"
                              + (f"; {len(report['problems'])} unreadable" if report["problems"] else ""))
         self.counts.setText(".  ".join(parts))
-        rows = audit_rows(result, graded_only=self.graded_only.isChecked())
-        fill_table(self.table, rows, colours=[STRENGTH_COLOURS.get(r[0]) for r in rows])
+        self.rows = audit_rows(result, graded_only=self.graded_only.isChecked())
+        fill_table(self.table, [r[:5] for r in self.rows], colours=[STRENGTH_COLOURS.get(r[0]) for r in self.rows])
+        if self.rows:
+            self.table.selectRow(0)
+        else:
+            self.advice.setPlainText("Nothing to do: no strong or moderate cue." if result else "")
+
+    def _show_advice(self) -> None:
+        selected = self.table.selectionModel().selectedRows()
+        if not selected or selected[0].row() >= len(self.rows):
+            return
+        strength, auc, stage, label, finding, remedy = self.rows[selected[0].row()]
+        self.advice.setHtml(f"<b>{html.escape(label)}</b> ({html.escape(strength)}, AUC {auc:.2f}, "
+                            f"{html.escape(stage)}): {html.escape(finding)}<br><br>{html.escape(remedy)}")

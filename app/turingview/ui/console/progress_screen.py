@@ -13,7 +13,7 @@ from turingview.ui.console.backend import ConsoleBackend
 from turingview.ui.console.tasks import TaskHandle, TaskRunner
 from turingview.ui.console.widgets import banner, fill_table, heading, make_table, muted, set_banner
 
-READER_COLUMNS = ("Reader", "Cases done", "Of", "Done", "Median s / case", "Training", "Last activity", "Finished")
+READER_COLUMNS = ("Reader", "Cases done", "Of", "Done", "Median time / case", "Training", "Last activity", "State")
 PACKAGE_COLUMNS = ("When (UTC)", "Event", "Reader", "Detail")
 REFRESH_MS = 15_000
 
@@ -41,10 +41,10 @@ def reader_rows(progress: list[Any]) -> list[tuple[Any, ...]]:
     rows = []
     for p in progress:
         pct = f"{100 * p.done / p.total:.0f}%" if p.total else "–"
-        median = round(p.median_seconds, 1) if p.median_seconds is not None else None
+        median = f"{p.median_seconds:.1f} s" if p.median_seconds is not None else None
         training = f"{p.training_done} / {p.training_total}" if p.training_total else "–"
         rows.append((p.reader, p.done, p.total, pct, median, training, ago(p.last_activity),
-                     "yes" if p.finished else "no"))
+                     "finished" if p.finished else ("not started" if not p.done else "in progress")))
     return rows
 
 

@@ -30,6 +30,7 @@ from turingview.ui.console.tasks import TaskHandle, TaskRunner
 from turingview.ui.console.widgets import TaskBar, banner, fill_table, heading, make_table, muted, set_banner
 
 REFRESH_MS = 60_000
+PLOT_SIZE = (490, 340)
 #: Tabs of tidy tables: tab title -> table names (keys of ``export.tables.tidy_tables``).
 TABLE_TABS: dict[str, tuple[str, ...]] = {
     "Detection": ("pooled", "per_reader"),
@@ -54,12 +55,34 @@ def headline(results: dict) -> str:
         ci_text = f" (95% CI {ci[0]:.2f}-{ci[1]:.2f})" if None not in ci else ""
         parts.append(f"Reader-averaged AUC {mrmc['auc']:.3f}{ci_text}; 0.5 means readers cannot tell real from "
                      "synthetic.")
+    else:
+        pooled = results.get("pooled") or {}
+        if isinstance(pooled, dict) and isinstance(pooled.get("auc"), float):
+            parts.append(f"Pooled AUC {pooled['auc']:.3f} (0.5 = readers cannot tell).")
+        parts.append("The reader-averaged (MRMC) AUC needs every reader to have read the same cases: see Notes.")
     kappa = (results.get("agreement") or {}).get("fleiss_kappa")
     if kappa is not None:
         parts.append(f"Fleiss' kappa {kappa:.2f}.")
     if results.get("notes"):
         parts.append(f"{len(results['notes'])} note(s) on undefined results (Notes tab).")
     return " ".join(parts)
+
+
+_ACRONYMS = {"auc": "AUC", "ci": "CI", "se": "SE", "df": "df", "p": "p", "z": "z", "id": "id", "tost": "TOST",
+             "mrmc": "MRMC", "roc": "ROC", "ac1": "AC1", "ac2": "AC2", "n": "n"}
+
+
+def pretty(column: str) -> str:
+    """``"auc_ci_low"`` -> ``"AUC CI low"``: readable headers over the tidy-table column names."""
+    words = [_ACRONYMS.get(w, w) for w in column.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if words and words[0] not in _ACRONYMS.values() else text
+
+
+def drop_empty_columns(columns: list[str], rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Leave out columns with no value in any row (a ``test`` column of a single-condition study)."""
+    keep = [i for i in range(len(columns)) if any(row[i] is not None for row in rows)] if rows else []
+    return [columns[i] for i in keep], [[row[i] for i in keep] for row in rows]
 
 
 class TableTab(QWidget):
@@ -75,17 +98,21 @@ class TableTab(QWidget):
             table = make_table(("",))
             table.setMinimumHeight(120)
             layout.addWidget(label)
-            layout.addWidget(table, 1)
+            layout.addWidget(table)
             self.tables[name] = table
             self.labels[name] = label
+        layout.addStretch(1)
 
     def show_tables(self, tables: dict[str, tuple[list[str], list[list[Any]]]]) -> None:
         for name, table in self.tables.items():
-            columns, rows = tables.get(name, ([], []))
+            columns, rows = drop_empty_columns(*tables.get(name, ([], [])))
             table.setColumnCount(max(len(columns), 1))
-            table.setHorizontalHeaderLabels(columns or ["(no data)"])
+            table.setHorizontalHeaderLabels([pretty(c) for c in columns] or ["(no data)"])
+            for index, column in enumerate(columns):
+                table.horizontalHeaderItem(index).setToolTip(column)  # the tidy-table (CSV) column name
             fill_table(table, rows)
-            self.labels[name].setText(f"{name.replace('_', ' ').capitalize()} ({len(rows)} row(s))")
+            table.setFixedHeight(min(34 + 30 * max(len(rows), 1) + 20, 330))
+            self.labels[name].setText(f"{pretty(name)} ({len(rows)} row(s))")
 
 
 class ResultsScreen(QWidget):
@@ -242,9 +269,10 @@ class ResultsScreen(QWidget):
             cell.setLayout(box)
             box.addWidget(QLabel(title))
             picture = QLabel()
-            picture.setPixmap(QPixmap(str(path)).scaledToWidth(560, Qt.TransformationMode.SmoothTransformation))
+            picture.setPixmap(QPixmap(str(path)).scaled(PLOT_SIZE[0], PLOT_SIZE[1], Qt.AspectRatioMode.KeepAspectRatio,
+                                                        Qt.TransformationMode.SmoothTransformation))
             box.addWidget(picture)
-            self.plot_grid.addWidget(cell, shown // 2, shown % 2)
+            self.plot_grid.addWidget(cell, shown // 2, shown % 2, Qt.AlignmentFlag.AlignTop)
             shown += 1
         if not shown:
             self.plot_grid.addWidget(muted("No plots yet: they need ratings with truth from at least one reader."),

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 
 from turingview.ui.console.tasks import TaskHandle
 
-STRENGTH_COLOURS = {"strong": "#d9695f", "moderate": "#d6a55b", "none": "#6fbf8e", "too few cases": "#8b919c"}
+STRENGTH_COLOURS = {"strong": "#e07a70", "moderate": "#d6a55b", "none": "#7fcf9e", "too few cases": "#9aa1ad",
+                    "strong, removed": "#7fcf9e"}
 
 
 class TaskBar(QWidget):
@@ -79,8 +80,10 @@ class TaskBar(QWidget):
         return self._handle is not None
 
 
-def make_table(headers: Sequence[str], *, stretch: int | None = None) -> QTableWidget:
-    """A read-only, row-selecting table with the given column headers."""
+def make_table(
+    headers: Sequence[str], *, stretch: int | None = None, widths: dict[int, int] | None = None
+) -> QTableWidget:
+    """A read-only, row-selecting table; ``widths`` fixes (interactive) column widths for wrapped text."""
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -88,11 +91,16 @@ def make_table(headers: Sequence[str], *, stretch: int | None = None) -> QTableW
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().setVisible(False)
     table.setAlternatingRowColors(True)
-    table.setWordWrap(True)
+    table.setWordWrap(bool(widths))
+    table.verticalHeader().setDefaultSectionSize(30)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    for column, width in (widths or {}).items():
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        table.setColumnWidth(column, width)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setProperty("wraps", bool(widths))
     return table
 
 
@@ -111,7 +119,8 @@ def fill_table(
             if colours is not None and colours[r] and c == 0:
                 item.setForeground(QColor(colours[r]))
             table.setItem(r, c, item)
-    table.resizeRowsToContents()
+    if table.property("wraps"):
+        table.resizeRowsToContents()
 
 
 def banner(text: str = "", *, level: str = "info") -> QLabel:

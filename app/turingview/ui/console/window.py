@@ -32,6 +32,17 @@ from turingview.ui.console.wizard import NewStudyWizard
 
 log = logging.getLogger("turingview.ui.console")
 
+#: Console additions to the shared theme: roomy navigation, visible check boxes, calmer selection.
+CONSOLE_QSS = """
+QListWidget#nav { font-size: 15px; padding: 4px; }
+QListWidget#nav::item { padding: 10px 8px; }
+QCheckBox::indicator { width: 14px; height: 14px; border: 1px solid #6a707c; border-radius: 3px; background: #2a2e36; }
+QCheckBox::indicator:checked { background: #6b9de0; border-color: #9dbdf0; }
+QTableWidget { selection-background-color: #2f4563; selection-color: #ffffff; }
+QProgressBar { border: 1px solid #3a3f4a; border-radius: 4px; text-align: center; background: #2a2e36; }
+QProgressBar::chunk { background: #4f7fc0; border-radius: 3px; }
+"""
+
 SCREENS = (("studies", "Studies"), ("audit", "Blinding audit"), ("progress", "Progress"), ("results", "Results"))
 
 
@@ -74,10 +85,8 @@ class ConsoleWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.study_label = QLabel("No study chosen")
-        self.statusBar().addWidget(QLabel(f"Database: {backend.describe()}"))
         self.statusBar().addPermanentWidget(self.study_label)
-        self.nav.setStyleSheet("QListWidget#nav { font-size: 15px; padding: 4px; } "
-                               "QListWidget#nav::item { padding: 10px 8px; }")
+        self.setStyleSheet(CONSOLE_QSS)
 
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.studies.study_selected.connect(self.set_study)

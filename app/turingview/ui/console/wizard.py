@@ -104,6 +104,8 @@ class ImagesPage(QWizardPage):
         layout.addLayout(row)
         self.grid = QGridLayout()
         self.grid.setHorizontalSpacing(8)
+        self.grid.setColumnMinimumWidth(0, 110)
+        self.grid.setColumnStretch(SAMPLES_PER_CLASS + 1, 1)
         layout.addLayout(self.grid)
         layout.addStretch(1)
         self.preview_button.clicked.connect(self.preview)
@@ -193,7 +195,10 @@ class DesignPage(QWizardPage):
         self.setTitle("Readers and design")
         self.setSubTitle("Every reader gets their own shuffled order from the seed. The seed is recorded with the "
                          "study: the same seed and cases give the same orders.")
-        layout = QFormLayout(self)
+        outer = QVBoxLayout(self)
+        layout = QFormLayout()
+        outer.addLayout(layout)
+        outer.addStretch(1)
         self.readers = QPlainTextEdit()
         self.readers.setPlaceholderText("reader ids, one per line or separated by commas (e.g. rad1, rad2, rad3)")
         self.readers.setMaximumHeight(90)
@@ -268,7 +273,8 @@ class ImportPage(QWizardPage):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
-        layout.addWidget(self.problems, 1)
+        layout.addWidget(self.problems, 10)
+        layout.addStretch(1)
         self.cancel_button.clicked.connect(self.cancel)
         self.retry_button.clicked.connect(self.start)
         self.handle: TaskHandle | None = None
@@ -297,6 +303,7 @@ class ImportPage(QWizardPage):
         self.bar.setRange(0, 0)
         self.status.setText("Starting…")
         self.cancel_button.setEnabled(True)
+        self.cancel_button.setVisible(True)
         self.retry_button.setVisible(False)
         backend = self.wiz.backend
         self.handle = self.wiz.runner.submit(
@@ -320,7 +327,10 @@ class ImportPage(QWizardPage):
         self.created = summary
         self.bar.setRange(0, 1)
         self.bar.setValue(1)
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.setVisible(False)
+        # the study exists now: going Back (and importing again) or cancelling no longer makes sense
+        self.wiz.button(QWizard.WizardButton.BackButton).setEnabled(False)
+        self.wiz.button(QWizard.WizardButton.CancelButton).setEnabled(False)
         self.status.setText(
             f"Created study {summary.name!r} (draft): {summary.n_cases} cases ({summary.n_real} real, "
             f"{summary.n_synthetic} synthetic, {summary.n_training} training), readers {', '.join(summary.readers)}. "
