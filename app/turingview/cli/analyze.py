@@ -110,9 +110,12 @@ def analyze_command(ratings: Path | None, study_name: str | None, db_url: str | 
     click.echo(f"analysed {data['n_first_reads']} readings: {data['n_readers']} readers x {data['n_cases']} cases "
                f"in {time.perf_counter() - started:.1f} s")
     mrmc = results.get("mrmc") or {}
-    if mrmc.get("auc") is not None:
-        ci = mrmc["ci"]
-        click.echo(f"reader-averaged AUC {mrmc['auc']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f}; 0.5 = cannot tell)")
+    for t in mrmc.get("tests") or ([dict(mrmc, test=None)] if mrmc.get("auc") is not None else []):
+        if t.get("auc") is None:
+            continue
+        ci = t["ci"]
+        where = f" [{t['test']}]" if t.get("test") else ""
+        click.echo(f"reader-averaged AUC{where} {t['auc']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f}; 0.5 = cannot tell)")
     diff = mrmc.get("difference")
     if diff and diff.get("estimate") is not None:
         click.echo(f"AUC difference {diff['test_a']} - {diff['test_b']}: {diff['estimate']:.3f} (p = {diff['p']:.3g})")

@@ -14,6 +14,9 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
     """ROC/MRMC, per-reader detection, per-generator and distribution sections."""
     out = []
     sec = Section("Detection: can readers tell real from synthetic?")
+    if not results["data"].get("has_truth"):
+        sec.paragraphs.append("The ratings carry no truth column: detection, ROC and MRMC statistics need "
+                              "real/synthetic labels and are not computed. Agreement statistics follow.")
     mrmc = results.get("mrmc")
     if mrmc and mrmc.get("auc") is not None:
         rows = [[t.get("test") or "all", fmt(t["auc"]), fmt(t["se"]), fmt_ci(t["ci"]), fmt(t.get("df"), 1)]
@@ -35,6 +38,15 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
                                              ("90% CI", 1.6, R), ("p", 0.9, R), ("equivalent", 1.0, L)],
             [[e.get("test") or "all", fmt(e.get("auc")), fmt_ci([e.get("lower_bound"), e.get("upper_bound")], 2),
               fmt_ci(e.get("ci")), fmt_p(e.get("p_value")), fmt(e.get("equivalent"))] for e in eq]))
+    paired = [p for p in results.get("roc_paired") or [] if p.get("difference")]
+    if paired:
+        rows = [[p["reader"], fmt(p["n_cases"]), fmt(p.get("auc_a")), fmt(p.get("auc_b")),
+                 f"{fmt(p['difference'].get('estimate'))} ({fmt_ci(p['difference'].get('ci'))})",
+                 fmt(p['difference'].get('statistic'), 2), fmt_p(p['difference'].get('p_value'))] for p in paired]
+        a, b = paired[0]["test_a"], paired[0]["test_b"]
+        sec.tables.append(_table(f"Paired DeLong comparison per reader: {a} vs {b} on the same cases",
+                                 [("reader", 1.3, L), ("n", 0.7, R), (f"AUC {a}", 1.2, R), (f"AUC {b}", 1.2, R),
+                                  ("difference (95% CI)", 2.4, R), ("z", 0.8, R), ("p", 0.8, R)], rows))
     if "roc" in figures:
         sec.figures.append((figures["roc"], "Empirical ROC curves per reader (thin) and their vertical average "
                                             "(thick). Positive class = real."))
@@ -94,6 +106,13 @@ def detection_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
             sec.paragraphs.append(f"Mann-Whitney test of real versus synthetic scores (two-sided): "
                                   f"U = {fmt(mw['estimate'], 1)}, p {fmt_p(mw.get('p_value'))}. "
                                   f"U divided by (n real x n synthetic) is the pooled detection AUC.")
+    elif dist.get("all"):
+        h = dist["all"]
+        sec.tables.append(_table("Readings per score (all readings; no truth column)",
+                                 [("group", 2.2, L), ("n", 0.8, R)] + [(f"score {c}", 1.3, R) for c in h["categories"]],
+                                 [["all", fmt(h["n"])] + [f"{c} ({p * 100:.1f}%)" if p is not None else fmt(c)
+                                                          for c, p in zip(h["counts"], h["proportions"],
+                                                                          strict=True)]]))
     if "histogram" in figures:
         sec.figures.append((figures["histogram"], "Share of readings per score, real vs synthetic."))
     if sec.tables or sec.figures:
