@@ -398,7 +398,7 @@ def _modality(ds: Any, array: np.ndarray) -> np.ndarray:
     pairs = _rescale(ds, array.shape[0])
     if len(set(pairs)) <= 1:
         slope, intercept = pairs[0] if pairs else (1.0, 0.0)
-        return apply_modality_lut(array, slope=slope, intercept=intercept)
+        return apply_modality_lut(array, slope=slope, intercept=intercept, copy=False)  # array is ours
     frames = [apply_modality_lut(frame, slope=s, intercept=i) for frame, (s, i) in zip(array, pairs, strict=True)]
     dtype = np.result_type(*frames)
     return np.stack([f.astype(dtype, copy=False) for f in frames])

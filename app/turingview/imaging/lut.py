@@ -45,6 +45,7 @@ def apply_modality_lut(
     intercept: float = 0.0,
     lut: np.ndarray | None = None,
     first_mapped: int = 0,
+    copy: bool = True,
 ) -> np.ndarray:
     """Map stored pixel values to modality values (DICOM PS3.3 C.11.1).
 
@@ -63,6 +64,9 @@ def apply_modality_lut(
         Rescale Slope (0028,1053) and Rescale Intercept (0028,1052).
     lut, first_mapped
         LUT Data (0028,3006) and the second value of LUT Descriptor (0028,3002).
+    copy
+        ``False`` lets the common integer rescale reuse ``stored``'s buffer (a reader passing a freshly
+        decoded, writable array saves one pass); the default never touches the input.
 
     Returns
     -------
@@ -86,7 +90,8 @@ def apply_modality_lut(
         stored_fits = np.iinfo(target).min <= smin and smax <= np.iinfo(target).max
         if slope == 1.0 and stored_fits:
             # The common CT case: add the intercept in the output dtype, one pass and no int32 temporary.
-            out = stored.astype(target)
+            reuse = not copy and stored.dtype == target and stored.flags.writeable
+            out = stored if reuse else stored.astype(target)
             out += target(int(intercept))
             return out
         if np.iinfo(np.int32).min <= lo and hi <= np.iinfo(np.int32).max:
