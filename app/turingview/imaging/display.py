@@ -3,7 +3,7 @@
 :func:`render_slice` applies the VOI stage (a :class:`Window`, else the file's first window, else its first
 VOI LUT, else :func:`default_window`) and the MONOCHROME1 inversion to one slice of an
 :class:`ImageVolume`. For 8/16-bit integer volumes the window is folded into a 256/65,536-entry uint8 table,
-built once per (volume, window) and cached, so a slice change is a single gather with no temporary
+built once per (dtype, window) and cached, so a slice change is a single gather with no temporary
 (well under a millisecond for 512x512). Other dtypes go through float32 arithmetic.
 
 Colour (RGB) volumes are displayed as stored; a window does not apply to them.
@@ -27,7 +27,9 @@ ROBUST_PERCENTILES = (0.5, 99.5)
 #: At most this many voxels are sampled (deterministic stride) for the robust default window.
 ROBUST_SAMPLE = 262_144
 
-_TABLES_PER_VOLUME = 8
+_TABLES_PER_VOLUME = 4
+_SHARED_TABLES = 32  # 32 x 64 KiB
+_window_tables: OrderedDict[tuple[object, ...], np.ndarray] = OrderedDict()
 _cache_lock = threading.Lock()
 _table_cache: weakref.WeakKeyDictionary[ImageVolume, OrderedDict[tuple[object, ...], np.ndarray]] = (
     weakref.WeakKeyDictionary()
@@ -139,12 +141,28 @@ def _presentation(volume: ImageVolume, window: Window | None) -> Window | VoiLut
 
 
 def _cached_table(volume: ImageVolume, stage: Window | VoiLut) -> np.ndarray:
+    """The uint8 lookup table for ``stage`` on ``volume``'s dtype.
+
+    Window tables depend only on (dtype, window, inversion), so they are shared by every volume (a study
+    whose cases all open at 40/400 builds the table once); VOI LUT tables are kept per volume.
+    """
     invert = volume.photometric == "MONOCHROME1"
-    key: tuple[object, ...]
+    dtype = volume.pixels.dtype
     if isinstance(stage, Window):
-        key = ("w", stage.center, stage.width, stage.function, invert)
-    else:
-        key = ("v", id(stage), invert)
+        key: tuple[object, ...] = (dtype.str, stage.center, stage.width, stage.function, invert)
+        with _cache_lock:
+            table = _window_tables.get(key)
+            if table is not None:
+                _window_tables.move_to_end(key)
+                return table
+        table = _lut.window_table(dtype, stage, invert=invert)
+        table.flags.writeable = False
+        with _cache_lock:
+            _window_tables[key] = table
+            while len(_window_tables) > _SHARED_TABLES:
+                _window_tables.popitem(last=False)
+        return table
+    key = ("v", id(stage), invert)
     with _cache_lock:
         tables = _table_cache.get(volume)
         if tables is None:
@@ -152,13 +170,8 @@ def _cached_table(volume: ImageVolume, stage: Window | VoiLut) -> np.ndarray:
             _table_cache[volume] = tables
         table = tables.get(key)
         if table is not None:
-            tables.move_to_end(key)
             return table
-    dtype = volume.pixels.dtype
-    if isinstance(stage, Window):
-        table = _lut.window_table(dtype, stage, invert=invert)
-    else:
-        table = _lut.voi_lut_table(dtype, stage, invert=invert)
+    table = _lut.voi_lut_table(dtype, stage, invert=invert)
     table.flags.writeable = False
     with _cache_lock:
         tables[key] = table
