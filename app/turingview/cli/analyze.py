@@ -107,7 +107,7 @@ def analyze_command(ratings: Path | None, study_name: str | None, db_url: str | 
     if sys.stderr.isatty():
         click.echo("", err=True)
     data = results["data"]
-    click.echo(f"analysed {data['n_first_reads']} readings: {data['n_readers']} readers x {data['n_cases']} cases "
+    click.echo(f"analysed {data['n_first_reads']} readings: {data['n_readers']} reader(s) x {data['n_cases']} cases "
                f"in {time.perf_counter() - started:.1f} s")
     mrmc = results.get("mrmc") or {}
     for t in mrmc.get("tests") or ([dict(mrmc, test=None)] if mrmc.get("auc") is not None else []):

@@ -124,7 +124,7 @@ def analyse_table(table: RatingsTable, *, threshold: int, margin: float, prefix:
                 sub_table = RatingsTable(sub, k, table.has_truth, table.has_test, (), table.source, table.sha256)
                 out["subgroups"][column][level] = analyse_table(
                     sub_table, threshold=threshold, margin=margin, prefix=f"{column}={level}: ", notes=notes,
-                    subgroups=False)
+                    subgroups=False, cancel=cancel)
                 for key in ("roc_curves",):
                     out["subgroups"][column][level].pop(key, None)
     if progress is not None:

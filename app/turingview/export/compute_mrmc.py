@@ -75,7 +75,7 @@ def mrmc(mats: dict[str, Matrix], *, notes: Notes, prefix: str) -> dict[str, Any
         notes.add(where, result.note)
     tests = []
     for t in result.tests:
-        d = estimate_dict(t.auc, notes, f"{where}: test {t.test}")
+        d = estimate_dict(t.auc, notes, f"{where}: test {t.test}" if names != [""] else where)
         tests.append({"test": t.test, "auc": d["estimate"], "se": d["se"], "ci": d["ci"], "df": d["df"],
                       "reader_aucs": [num(a) for a in t.reader_aucs], "method": d["method"]})
     head = tests[0]

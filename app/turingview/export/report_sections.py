@@ -137,18 +137,21 @@ def agreement_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
     """Agreement and intra-reader sections."""
     a = results.get("agreement") or {}
     sec = Section("Agreement between readers")
+    if a and a.get("n_readers", 2) < 2:
+        sec.paragraphs.append(f"Inter-reader agreement needs at least two readers; the data has "
+                              f"{a.get('n_readers')}.")
     rows = []
     for name, label in (("fleiss_kappa", "Fleiss' kappa"), ("gwet_ac1", "Gwet's AC1"),
                         ("gwet_ac2", "Gwet's AC2 (quadratic weights)")):
         if name in a:
             extra = f"z = {fmt(a.get('fleiss_kappa_z'), 2)}, p {fmt_p(a.get('fleiss_kappa_p'))}" \
-                if name == "fleiss_kappa" else ""
+                if name == "fleiss_kappa" and a.get("fleiss_kappa_z") is not None else ""
             rows.append([label, fmt(a.get(name)), fmt(a.get(f"{name}_se")), fmt_ci(a.get(f"{name}_ci")), extra])
     detail = a.get("krippendorff_alpha_detail") or {}
     for level, value in (a.get("krippendorff_alpha") or {}).items():
         d = detail.get(level) or {}
         rows.append([f"Krippendorff's alpha ({level})", fmt(value), fmt(d.get("se")), fmt_ci(d.get("ci")), ""])
-    if rows:
+    if rows and a.get("n_readers", 2) >= 2:
         title = "Multi-reader agreement over the scale 1..K" + (f" (condition {a['test']})" if a.get("test") else "")
         sec.tables.append(_table(title, [("statistic", 2.6, L), ("estimate", 1.0, R), ("SE", 0.9, R),
                                          ("95% CI", 1.6, R), ("test", 1.9, R)], rows))
@@ -163,7 +166,7 @@ def agreement_sections(results: dict[str, Any], figures: dict[str, Path]) -> lis
                                   ("quadratic", 2.2, R)], rows))
     if "kappa" in figures:
         sec.figures.append((figures["kappa"], "Quadratic-weighted Cohen's kappa for every reader pair."))
-    out = [sec] if sec.tables else []
+    out = [sec] if sec.tables or sec.paragraphs else []
     intra = results.get("intra_reader") or []
     sec = Section("Agreement of readers with themselves")
     if intra:
