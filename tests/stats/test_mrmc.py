@@ -158,3 +158,47 @@ def test_no_variability_is_explained():
     assert r.global_test is None and "undefined" in r.note
     assert r.tests[0].auc.estimate == 0.5 and r.tests[0].auc.se == 0.0 and r.tests[0].auc.note
     assert r.comparison.difference.note and r.to_dict()["comparison"]["p_value"] is None
+
+
+def test_vandyke_fixed_readers(vandyke):
+    # RJafroc StSignificanceTesting(dataset02, FOM = "Wilcoxon", method = "OR") FRRC output (RJafroc book,
+    # OR applications chapter, dataset02): Chisq 5.47595324 (df 1), p 0.01928, error term 0.0008759;
+    # trt0-trt1 -0.0438, StdErr 0.01872, z -2.34007543, CI -0.08049 to -0.007115;
+    # per-treatment (FRRC) 0.8970 SE 0.02429 CI 0.8494-0.9446, 0.9408 SE 0.01678 CI 0.9080-0.9737;
+    # per reader rdr0 -0.0282 SE 0.0255 z -1.105 p 0.2693 ... rdr4 -0.1002 SE 0.0441 z -2.273 p 0.0230.
+    r = or_mrmc(*vandyke, readers="fixed")
+    assert r.readers == "fixed"
+    f, df1, df2, p = r.global_test
+    assert (f * df1, df1, df2) == (approx(5.47595324, abs=5e-8), 1.0, float("inf"))
+    assert p == approx(0.01928, abs=5e-6)
+    d = r.comparison.difference
+    assert [d.se, d.statistic, d.ci_low, d.ci_high] == approx([0.01872, -2.34007543, -0.08049, -0.007115], abs=5e-6)
+    assert d.df is None
+    t0, t1 = r.tests
+    assert [t0.auc.se, t0.auc.ci_low, t0.auc.ci_high] == approx([0.02429, 0.8494, 0.9446], abs=5e-5)
+    assert [t1.auc.se, t1.auc.ci_low, t1.auc.ci_high] == approx([0.01678, 0.9080, 0.9737], abs=5e-5)
+    per_reader = [
+        (c.difference.estimate, c.difference.se, c.difference.statistic, c.p_value) for c in r.reader_comparisons
+    ]
+    assert [c.reader for c in r.reader_comparisons] == ["1", "2", "3", "4", "5"]
+    assert per_reader[0] == approx((-0.0282, 0.0255, -1.105, 0.2693), abs=5e-4)
+    assert per_reader[4] == approx((-0.1002, 0.0441, -2.273, 0.0230), abs=5e-4)
+
+
+def test_vandyke_single_reader_published(vandyke):
+    # RJafroc book (OR analysis chapter, single reader: DfExtractDataset(dataset02, rdrs = 1)):
+    # jackknife Cov1 0.0003734661, Var 0.0006989006; DeLong Cov1 0.0003684357, Var 0.0006900766;
+    # difference -0.02818035 with 95% CI -0.07818322 to 0.02182251 (= +/- 1.96 sqrt(2 (Var - Cov1))).
+    # The test statistic is RJafroc's FRRC per-reader result for rdr0: z -1.105, p 0.2693, i.e. chi2 = 1.2201.
+    # (The book's hand-computed "F_1R = 0.6100555, p 0.4347669" is half of that: its MS(T) loop sums
+    # theta_i[i] with a stale index, so only one of the two squared deviations enters.)
+    scores, truth = vandyke
+    jk = or_mrmc(scores[:, :1], truth)
+    assert [jk.var, jk.cov1] == approx([0.0006989006, 0.0003734661], abs=5e-11)
+    d = jk.comparison.difference
+    assert [d.estimate, d.ci_low, d.ci_high] == approx([-0.02818035, -0.07818322, 0.02182251], abs=5e-9)
+    assert d.statistic == approx(-1.105, abs=5e-4) and jk.comparison.p_value == approx(0.2693, abs=5e-5)
+    assert jk.global_test[0] == approx(d.statistic**2) and jk.global_test[3] == approx(jk.comparison.p_value)
+    assert jk.readers == "fixed" and "single reader" in jk.note
+    dl = or_mrmc(scores[:, :1], truth, covariance="delong")
+    assert [dl.var, dl.cov1] == approx([0.0006900766, 0.0003684357], abs=5e-11)

@@ -22,8 +22,16 @@ Single test i (Hillis 2007; also the per-test CIs of OR-DBM MRMC, RJafroc and MR
     MS(R)_i = sum_j (theta_ij - theta_i.)^2 / (r - 1)
     SE_i^2  = (MS(R)_i + r max(Cov2_i, 0)) / r,   df_i = (MS(R)_i + r max(Cov2_i, 0))^2 / (MS(R)_i^2 / (r - 1))
 
-With one reader, readers cannot be random: the analysis falls back to fixed-reader random-case
-inference (SE from the case covariance only, z-based) and says so in ``note``.
+Fixed readers, random cases (``readers="fixed"``, FRRC; Hillis 2007; RJafroc): conclusions hold for the
+readers in the study only::
+
+    den_F  = Var - Cov1 + (r - 1) max(Cov2 - Cov3, 0),   chi2 = (t - 1) MS(T) / den_F ~ chi2(t - 1)
+    CI for theta_i. - theta_i'.:  difference +/- z sqrt(2 den_F / r)
+    per test:   SE_i^2 = (Var_i + (r - 1) max(Cov2_i, 0)) / r   (z CI)
+    per reader: SE^2 = 2 (Var_j - Cov1_j)                      (z test of each reader's difference)
+
+With one reader, readers cannot be random: the analysis is the fixed-reader one (for two tests with the
+DeLong covariance it is exactly the paired DeLong test) and ``note`` says so.
 
 References
 ----------
@@ -46,57 +54,20 @@ import numpy as np
 from scipy import stats
 
 from turingview.core.errors import InvalidInputError
+from turingview.stats._mrmc_core import (
+    auc_covariance,
+    cov_components,
+    diff_comparison,
+    f_sf,
+    reader_components,
+)
 from turingview.stats._validate import as_float_array, check_alpha, check_choice, truth_mask
 from turingview.stats.results import Estimate, MrmcComparison, MrmcResult, MrmcTestResult
-from turingview.stats.roc import placements
 
-__all__ = ["COVARIANCE_METHODS", "or_mrmc"]
+__all__ = ["COVARIANCE_METHODS", "READER_MODES", "or_mrmc"]
 
 COVARIANCE_METHODS = ("jackknife", "delong")
-
-
-def _auc_covariance(scores: np.ndarray, real: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
-    """AUCs (t, r) and their case-sampling covariance over the flattened (test, reader) index."""
-    t, r, _ = scores.shape
-    m, n = int(real.sum()), int((~real).sum())
-    aucs = np.empty((t, r))
-    v10 = np.empty((t * r, m))
-    v01 = np.empty((t * r, n))
-    for i in range(t):
-        for j in range(r):
-            auc, a10, a01 = placements(scores[i, j, real], scores[i, j, ~real])
-            aucs[i, j] = auc
-            v10[i * r + j] = a10
-            v01[i * r + j] = a01
-    flat = aucs.ravel()
-    if method == "delong":
-        cov = np.atleast_2d(np.cov(v10)) / m + np.atleast_2d(np.cov(v01)) / n
-        return aucs, cov
-    # leave-one-case-out AUCs from the placement values (exact for the empirical AUC)
-    loo_real = (m * flat[:, None] - v10) / (m - 1)
-    loo_syn = (n * flat[:, None] - v01) / (n - 1)
-    loo = np.concatenate([loo_real, loo_syn], axis=1)  # (t r, c)
-    c = m + n
-    dev = loo - loo.mean(axis=1, keepdims=True)
-    cov = (c - 1.0) / c * (dev @ dev.T)
-    return aucs, cov
-
-
-def _cov_components(cov: np.ndarray, t: int, r: int) -> dict[str, float | None]:
-    test_idx = np.repeat(np.arange(t), r)
-    rdr_idx = np.tile(np.arange(r), t)
-    same_t = test_idx[:, None] == test_idx[None, :]
-    same_r = rdr_idx[:, None] == rdr_idx[None, :]
-
-    def mean(mask: np.ndarray) -> float | None:
-        return float(cov[mask].mean()) if mask.any() else None
-
-    return {
-        "var": float(np.diag(cov).mean()),
-        "cov1": mean(~same_t & same_r),
-        "cov2": mean(same_t & ~same_r),
-        "cov3": mean(~same_t & ~same_r),
-    }
+READER_MODES = ("random", "fixed")
 
 
 def _parse(scores: Any, truth: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -129,11 +100,12 @@ def or_mrmc(
     truth: Sequence[Any],
     *,
     covariance: str = "jackknife",
+    readers: str = "random",
     alpha: float = 0.05,
     test_ids: Sequence[Any] | None = None,
     reader_ids: Sequence[Any] | None = None,
 ) -> MrmcResult:
-    """Obuchowski-Rockette / Hillis MRMC analysis of empirical AUCs, readers and cases random.
+    """Obuchowski-Rockette / Hillis MRMC analysis of empirical AUCs (default: readers and cases random).
 
     Parameters
     ----------
@@ -144,6 +116,9 @@ def or_mrmc(
         ``"real"``/``"synthetic"`` per case (real is the positive class).
     covariance
         ``"jackknife"`` (default; as OR-DBM MRMC, RJafroc and MRMCaov default) or ``"delong"``.
+    readers
+        ``"random"`` (RRRC, default: generalises to the population of readers) or ``"fixed"`` (FRRC:
+        conclusions for these readers only). A single reader is always analysed as fixed.
     alpha
         1 - confidence level.
     test_ids, reader_ids
@@ -152,9 +127,9 @@ def or_mrmc(
     Returns
     -------
     MrmcResult
-        Per test: reader-averaged AUC with single-test SE, CI and Hillis df. With two or more tests: the
-        F test of equal AUCs (``global_test``) and the pairwise differences (``comparisons``; for exactly
-        two tests also ``comparison`` = test 1 - test 2) with t(ddf_H) CIs.
+        Per test: reader-averaged AUC with its SE, CI and df (random readers: single-test Hillis df;
+        fixed readers: z). With two or more tests: the test of equal AUCs (``global_test``) and the pairwise
+        differences (``comparisons``; for exactly two tests also ``comparison`` = test 1 - test 2).
 
     Examples
     --------
@@ -166,6 +141,7 @@ def or_mrmc(
     (2, True)
     """
     check_choice("covariance", covariance, COVARIANCE_METHODS)
+    check_choice("readers", readers, READER_MODES)
     a = check_alpha(alpha)
     arr, real = _parse(scores, truth)
     t, r, _ = arr.shape
@@ -176,8 +152,8 @@ def or_mrmc(
         raise InvalidInputError(
             f"MRMC analysis needs at least 2 real and 2 synthetic cases; got {m} real and {n} synthetic"
         )
-    aucs, cov = _auc_covariance(arr, real, covariance)
-    comp = _cov_components(cov, t, r)
+    aucs, cov = auc_covariance(arr, real, covariance)
+    comp = cov_components(cov, t, r)
     theta_i = aucs.mean(axis=1)
     theta_j = aucs.mean(axis=0)
     grand = float(aucs.mean())
@@ -188,59 +164,59 @@ def or_mrmc(
         if t > 1 and r > 1
         else None
     )
-    note = ""
+    fixed = readers == "fixed" or r == 1
+    notes: list[str] = []
     if r == 1:
-        note = (
-            "single reader: reader variability cannot be estimated, so readers are fixed and only cases are "
+        notes.append(
+            "single reader: reader variability cannot be estimated, so the reader is fixed and only cases are "
             "random (SE from the case covariance, z-based CIs and tests)"
         )
-    tests = tuple(_single_test(aucs[i], cov, i, r, a, tids[i], covariance) for i in range(t))
+    tests = tuple(_single_test(aucs[i], cov, i, r, a, tids[i], covariance, fixed) for i in range(t))
     comparisons: list[MrmcComparison] = []
+    reader_comparisons: list[MrmcComparison] = []
     global_test = None
     if t > 1:
-        if r > 1:
-            assert ms_tr is not None and ms_t is not None
-            den = ms_tr + r * max((comp["cov2"] or 0.0) - (comp["cov3"] or 0.0), 0.0)
-            ddf = den**2 / (ms_tr**2 / ((t - 1) * (r - 1))) if ms_tr > 0 else math.inf
-            if den > 0:
-                f = ms_t / den
-                global_test = (f, float(t - 1), ddf, _f_sf(f, t - 1, ddf))
-            elif ms_t > 0:
-                global_test = (math.inf, float(t - 1), ddf, 0.0)
-                note = "the OR error term is 0 (no reader or case variability): the F test is degenerate"
-            else:
-                note = "no variability between tests, readers or cases: the F test is undefined"
-            for i1, i2 in combinations(range(t), 2):
-                comparisons.append(
-                    _diff(
-                        theta_i[i1] - theta_i[i2],
-                        math.sqrt(2.0 * den / r),
-                        ddf,
-                        a,
-                        tids[i1],
-                        tids[i2],
-                        m + n,
-                        covariance,
-                    )
-                )
+        assert ms_t is not None
+        cov2_3 = max((comp["cov2"] or 0.0) - (comp["cov3"] or 0.0), 0.0)
+        if fixed:
+            den = comp["var"] - (comp["cov1"] or 0.0) + (r - 1) * cov2_3  # type: ignore[operator]
+            ddf = math.inf
+            kind = "fixed readers, random cases (FRRC); z / chi-square"
         else:
-            for i1, i2 in combinations(range(t), 2):
-                var = cov[i1, i1] + cov[i2, i2] - 2.0 * cov[i1, i2]
-                comparisons.append(
-                    _diff(
-                        theta_i[i1] - theta_i[i2],
-                        math.sqrt(max(var, 0.0)),
-                        None,
-                        a,
-                        tids[i1],
-                        tids[i2],
-                        m + n,
-                        covariance,
-                    )
+            assert ms_tr is not None
+            den = ms_tr + r * cov2_3
+            ddf = den**2 / (ms_tr**2 / ((t - 1) * (r - 1))) if ms_tr > 0 else math.inf
+            kind = "OR/Hillis RRRC; t(ddf_H)"
+        if den > 0:
+            f = ms_t / den
+            global_test = (f, float(t - 1), ddf, f_sf(f, t - 1, ddf))
+        elif ms_t > 0:
+            global_test = (math.inf, float(t - 1), ddf, 0.0)
+            notes.append("the OR error term is 0 (no reader or case variability): the test is degenerate")
+        else:
+            notes.append("no variability between tests, readers or cases: the test of equal AUCs is undefined")
+        se_d = math.sqrt(2.0 * max(den, 0.0) / r)
+        for i1, i2 in combinations(range(t), 2):
+            method = f"AUC difference {tids[i1]} - {tids[i2]}, {kind}; {covariance} covariance"
+            comparisons.append(
+                diff_comparison(
+                    theta_i[i1] - theta_i[i2], se_d, None if fixed else ddf, a, tids[i1], tids[i2], m + n, method
                 )
-            d0 = comparisons[0]
-            if t == 2 and d0.difference.statistic is not None:
-                global_test = (d0.f_statistic, 1.0, math.inf, d0.p_value)
+            )
+        if fixed and r > 1:
+            var_j, cov1_j = reader_components(cov, t, r)
+            for j in range(r):
+                se_j = math.sqrt(max(2.0 * (var_j[j] - cov1_j[j]), 0.0))
+                for i1, i2 in combinations(range(t), 2):
+                    method = (
+                        f"reader {rids[j]}: AUC difference {tids[i1]} - {tids[i2]}, fixed reader; "
+                        f"{covariance} covariance; z"
+                    )
+                    reader_comparisons.append(
+                        diff_comparison(
+                            aucs[i1, j] - aucs[i2, j], se_j, None, a, tids[i1], tids[i2], m + n, method, reader=rids[j]
+                        )
+                    )
     return MrmcResult(
         tests=tests,
         comparison=comparisons[0] if t == 2 else None,
@@ -259,41 +235,34 @@ def or_mrmc(
         covariance=covariance,
         alpha=a,
         reader_ids=rids,
-        note=note,
+        note="; ".join(notes),
+        readers="fixed" if fixed else "random",
+        reader_comparisons=tuple(reader_comparisons),
     )
 
 
-def _f_sf(f: float, df1: float, df2: float) -> float:
-    if math.isinf(f):
-        return 0.0
-    if math.isinf(df2):
-        return float(stats.chi2.sf(f * df1, df1))
-    return float(stats.f.sf(f, df1, df2))
-
-
 def _single_test(
-    aucs_i: np.ndarray, cov: np.ndarray, i: int, r: int, alpha: float, tid: str, covariance: str
+    aucs_i: np.ndarray, cov: np.ndarray, i: int, r: int, alpha: float, tid: str, covariance: str, fixed: bool
 ) -> MrmcTestResult:
     block = cov[i * r : (i + 1) * r, i * r : (i + 1) * r]
     var_i = float(np.diag(block).mean())
     est = float(aucs_i.mean())
-    if r == 1:
-        se = math.sqrt(max(var_i, 0.0))
-        z = stats.norm.ppf(1 - alpha / 2)
-        method = f"AUC, single reader (fixed reader, random cases); {covariance} SE; z CI"
-        e = Estimate(
-            est,
-            se,
-            max(0.0, est - z * se),
-            min(1.0, est + z * se),
-            1,
-            method,
-            note="single reader: no reader variance; CI reflects case sampling only",
-        )
-        return MrmcTestResult(tid, e, (est,), None, var_i, None)
     off = ~np.eye(r, dtype=bool)
-    cov2_i = float(block[off].mean())
-    ms_r_i = float(np.sum((aucs_i - est) ** 2) / (r - 1))
+    cov2_i = float(block[off].mean()) if r > 1 else None
+    ms_r_i = float(np.sum((aucs_i - est) ** 2) / (r - 1)) if r > 1 else None
+    reader_aucs = tuple(float(x) for x in aucs_i)
+    if fixed:
+        se = math.sqrt(max((var_i + (r - 1) * max(cov2_i or 0.0, 0.0)) / r, 0.0))
+        z = float(stats.norm.ppf(1 - alpha / 2))
+        if r == 1:
+            method = f"AUC, single reader (fixed reader, random cases); {covariance} SE; z CI"
+            note = "single reader: no reader variance; CI reflects case sampling only"
+        else:
+            method = f"reader-averaged AUC, fixed readers random cases (FRRC); {covariance} covariance; z CI"
+            note = "fixed readers: the CI applies to these readers only"
+        e = Estimate(est, se, max(0.0, est - z * se), min(1.0, est + z * se), r, method, note=note)
+        return MrmcTestResult(tid, e, reader_aucs, ms_r_i, var_i, cov2_i)
+    assert ms_r_i is not None and cov2_i is not None
     v = ms_r_i + r * max(cov2_i, 0.0)
     se = math.sqrt(v / r)
     method = f"reader-averaged AUC, OR single-test RRRC (Hillis 2007); {covariance} covariance; t CI with Hillis df"
@@ -314,27 +283,4 @@ def _single_test(
         )
     else:
         e = Estimate(est, 0.0, est, est, r, method, note="no reader or case variability: SE is 0")
-    return MrmcTestResult(tid, e, tuple(float(x) for x in aucs_i), ms_r_i, var_i, cov2_i)
-
-
-def _diff(
-    d: float, se: float, ddf: float | None, alpha: float, ta: str, tb: str, n: int, covariance: str
-) -> MrmcComparison:
-    if ddf is None:
-        method = f"AUC difference {ta} - {tb}, single reader (fixed reader, random cases); {covariance}; z test"
-    else:
-        method = f"AUC difference {ta} - {tb}, OR/Hillis RRRC; {covariance} covariance; t(ddf_H)"
-    if se <= 0:
-        e = Estimate(d, 0.0, d, d, n, method, note="SE of the difference is 0: no test possible")
-        return MrmcComparison(ta, tb, e, math.nan, 1.0, ddf if ddf is not None else math.inf, math.nan)
-    stat = d / se
-    if ddf is None or math.isinf(ddf):
-        q = float(stats.norm.ppf(1 - alpha / 2))
-        p = float(2 * stats.norm.sf(abs(stat)))
-        df_out = None
-    else:
-        q = float(stats.t.ppf(1 - alpha / 2, ddf))
-        p = float(2 * stats.t.sf(abs(stat), ddf))
-        df_out = ddf
-    e = Estimate(d, se, d - q * se, d + q * se, n, method, statistic=stat, p_value=p, df=df_out)
-    return MrmcComparison(ta, tb, e, stat**2, 1.0, ddf if ddf is not None else math.inf, p)
+    return MrmcTestResult(tid, e, reader_aucs, ms_r_i, var_i, cov2_i)

@@ -222,7 +222,11 @@ class MrmcTestResult(_DictMixin):
 
 @dataclass(frozen=True)
 class MrmcComparison(_DictMixin):
-    """OR/Hillis test of equal AUCs across tests (for two tests, the difference ``test_a - test_b``)."""
+    """Test of equal AUCs of two tests: the difference ``test_a - test_b`` with its SE, CI and test.
+
+    ``reader`` is set for the per-reader comparisons of a fixed-reader analysis, ``None`` for reader-averaged
+    comparisons. ``df_denominator`` is ``inf`` for a z (chi-square) test.
+    """
 
     test_a: str
     test_b: str
@@ -231,15 +235,19 @@ class MrmcComparison(_DictMixin):
     df_numerator: float
     df_denominator: float
     p_value: float
+    reader: str | None = None
 
 
 @dataclass(frozen=True)
 class MrmcResult(_DictMixin):
-    """Obuchowski-Rockette MRMC analysis with Hillis degrees of freedom (readers and cases random).
+    """Obuchowski-Rockette MRMC analysis with Hillis degrees of freedom.
 
-    ``var``, ``cov1``, ``cov2``, ``cov3`` are the OR error variance and covariances (averaged);
-    ``ms_t``, ``ms_tr``, ``ms_r`` the test, test x reader and reader mean squares. ``comparison`` is
-    ``None`` with a single test. ``global_test`` is ``(F, df1, df2, p)`` for two or more tests.
+    ``readers`` is ``"random"`` (RRRC: readers and cases random) or ``"fixed"`` (FRRC: conclusions for these
+    readers only; automatic with a single reader). ``var``, ``cov1``, ``cov2``, ``cov3`` are the OR error
+    variance and covariances (averaged); ``ms_t``, ``ms_tr``, ``ms_r`` the test, test x reader and reader
+    mean squares. ``comparison`` is ``None`` unless there are exactly two tests. ``global_test`` is
+    ``(F, df1, df2, p)`` for two or more tests (df2 = inf for the fixed-reader chi-square test, reported as
+    F = chi2 / df1). ``reader_comparisons`` holds the per-reader test differences of a fixed-reader analysis.
     """
 
     tests: tuple[MrmcTestResult, ...]
@@ -260,6 +268,8 @@ class MrmcResult(_DictMixin):
     alpha: float
     reader_ids: tuple[str, ...] = ()
     note: str = ""
+    readers: str = "random"
+    reader_comparisons: tuple[MrmcComparison, ...] = ()
 
 
 @dataclass(frozen=True)
