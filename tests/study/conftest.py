@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from tv_study_data import StudyFiles, make_study_files
+from tv_study_data import StudyFiles, create_open_study, make_study_files
 
 from turingview.core.domain import RatingInput
 from turingview.storage import dispose_engines
@@ -37,22 +36,8 @@ def make_rating() -> Callable[..., RatingInput]:
     return _make
 
 
-def create_open_study(db_url: str, files: StudyFiles, name: str = "S", *, readers=("r1", "r2"), seed: int = 11,
-                      open_it: bool = True, **kwargs):
-    from turingview.study import create_study, set_study_status
-
-    summary = create_study(db_url, name, manifest=files.manifest, readers=readers, seed=seed, **kwargs)
-    if open_it:
-        set_study_status(db_url, name, "open", reason="test")
-    return summary
-
-
 @pytest.fixture
 def open_study(db_url: str, study_files: StudyFiles) -> tuple[str, str]:
     """(db_url, study name) of an open study with readers r1 and r2 on both engines."""
     create_open_study(db_url, study_files, "S", allow_changes=True)
     return db_url, "S"
-
-
-def _here() -> Path:
-    return Path(__file__).parent

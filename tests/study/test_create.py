@@ -8,9 +8,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tv_study_data import GENERATOR, StudyFiles, read_manifest, write_manifest, write_pngs
+from tv_study_data import GENERATOR, StudyFiles, create_open_study, read_manifest, write_manifest, write_pngs
 
-from conftest import create_open_study
 from turingview.core.domain import StudyStatus
 from turingview.core.errors import (
     CancelledError,

@@ -7,9 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tv_study_data import GENERATOR, GENERATOR_VERSION, INSTITUTION, PATIENT_PREFIX, StudyFiles
+from tv_study_data import GENERATOR, GENERATOR_VERSION, INSTITUTION, PATIENT_PREFIX, StudyFiles, create_open_study
 
-from conftest import create_open_study
 from turingview.core.errors import IntegrityError, NotFoundError, StudyStateError
 from turingview.study import (
     case_records,

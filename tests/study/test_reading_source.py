@@ -7,9 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tv_study_data import StudyFiles
+from tv_study_data import StudyFiles, create_open_study
 
-from conftest import create_open_study
 from turingview.core.domain import BlindedCase, DisplayState, Truth
 from turingview.core.errors import (
     BlindingError,

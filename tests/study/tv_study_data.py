@@ -140,3 +140,13 @@ def write_pngs(folder: Path, count: int, *, size: int = 64, seed: int = 0, prefi
         Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8)).save(path)
         out.append(path)
     return out
+
+
+def create_open_study(db_url: str, files: StudyFiles, name: str = "S", *, readers=("r1", "r2"), seed: int = 11,
+                      open_it: bool = True, **kwargs):
+    from turingview.study import create_study, set_study_status
+
+    summary = create_study(db_url, name, manifest=files.manifest, readers=readers, seed=seed, **kwargs)
+    if open_it:
+        set_study_status(db_url, name, "open", reason="test")
+    return summary

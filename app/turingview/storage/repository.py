@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exc, func, select
+from sqlalchemy import exc, func, insert, select
 from sqlalchemy.orm import Session
 
 from turingview.core.errors import InvalidInputError, NotFoundError, StorageError
@@ -93,8 +93,39 @@ class StudyStore:
         self.session.add(case)
         return case
 
+    def add_cases(self, study: Study, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Bulk-insert cases (one multi-row statement per batch); returns their ids in ``rows`` order."""
+        if not rows:
+            return []
+        statement = insert(Case).returning(Case.id, sort_by_parameter_order=True)
+        result = self.session.execute(statement, [{**row, "study_id": study.id} for row in rows])
+        return [row[0] for row in result]
+
+    def add_presented_many(self, rows: Sequence[tuple[int, str, bytes, str]]) -> None:
+        """Bulk-insert presented images ``(case_id, blinded_id, data, sha256)``."""
+        if rows:
+            self.session.execute(insert(PresentedImage), [
+                {"case_id": c, "blinded_id": b, "data": d, "sha256": h} for c, b, d, h in rows])
+
     def add_presented(self, case: Case, data: bytes, sha256: str) -> None:
         self.session.add(PresentedImage(case_id=case.id, blinded_id=case.blinded_id, data=data, sha256=sha256))
+
+    def case_keys(self, study: Study) -> list[tuple[int, str, str, bool]]:
+        """``(id, label, truth, is_training)`` of every case: a light query for order generation."""
+        query = (select(Case.id, Case.label, Case.truth, Case.is_training).where(Case.study_id == study.id)
+                 .order_by(Case.id))
+        return [(i, label, truth, bool(training)) for i, label, truth, training in self.session.execute(query)]
+
+    def case_digest_rows(self, study: Study) -> list[list[Any]]:
+        """The columns covered by the case-table digest, one list per case."""
+        cols = (Case.label, Case.blinded_id, Case.truth, Case.generator, Case.generator_version, Case.modality,
+                Case.path, Case.sha256, Case.is_training)
+        rows = self.session.execute(select(*cols).where(Case.study_id == study.id))
+        return [[*row[:-1], bool(row[-1])] for row in rows]
+
+    def blinded_ids(self, study: Study) -> dict[int, str]:
+        query = select(Case.id, Case.blinded_id).where(Case.study_id == study.id)
+        return {i: b for i, b in self.session.execute(query)}
 
     def cases(self, study: Study) -> list[Case]:
         return list(self.session.scalars(select(Case).where(Case.study_id == study.id).order_by(Case.id)))
@@ -144,9 +175,10 @@ class StudyStore:
                                 created_at=utcnow())
         self.session.add(assignment)
         self.flush()
-        self.session.add_all(AssignmentItem(assignment_id=assignment.id, position=pos, case_id=case_id,
-                                            is_training=training, is_repeat=repeat)
-                             for pos, (case_id, training, repeat) in enumerate(items))
+        if items:
+            self.session.execute(insert(AssignmentItem), [
+                {"assignment_id": assignment.id, "position": pos, "case_id": case_id, "is_training": training,
+                 "is_repeat": repeat} for pos, (case_id, training, repeat) in enumerate(items)])
         return assignment
 
     def order(self, assignment_id: int) -> list[OrderItem]:

@@ -188,20 +188,22 @@ def create_study(db_url: str | None, name: str, *, real_dirs: Sequence[str | Pat
                                                  "protocol_sha256": hashlib.sha256(protocol_text.encode()).hexdigest(),
                                                  "scale_labels": list(scale_labels)})
             ids = new_blinded_ids(len(specs))
-            cases = []
-            for spec, bid, (offset, length, digest) in zip(specs, ids, slots, strict=True):
-                case = store.add_case(study, label=spec.label, blinded_id=bid, truth=spec.truth.value,
-                                      generator=spec.generator, generator_version=spec.generator_version,
-                                      modality=spec.modality or "OT", extra=canonical_json(spec.extra),
-                                      path=str(spec.path.resolve()), sha256=spec.sha256,
-                                      is_training=spec.is_training, **spec.subgroups)
-                cases.append(case)
-                store.flush()
+            case_ids = store.add_cases(study, [
+                {"label": spec.label, "blinded_id": bid, "truth": spec.truth.value, "generator": spec.generator,
+                 "generator_version": spec.generator_version, "modality": spec.modality or "OT",
+                 "extra": canonical_json(spec.extra), "path": str(spec.path.resolve()), "sha256": spec.sha256,
+                 "is_training": spec.is_training, **spec.subgroups} for spec, bid in zip(specs, ids, strict=True)])
+            batch: list[tuple[int, str, bytes, str]] = []
+            for case_id, bid, (offset, length, digest) in zip(case_ids, ids, slots, strict=True):
                 spool.seek(offset)
-                store.add_presented(case, spool.read(length), digest)
+                batch.append((case_id, bid, spool.read(length), digest))
+                if len(batch) >= 256:  # bounded memory, few round trips
+                    store.add_presented_many(batch)
+                    batch = []
+            store.add_presented_many(batch)
             store.flush()
             store.event(study, "cases_imported", {
-                "n_cases": len(cases), "n_real": sum(s.truth is Truth.REAL for s in study_specs),
+                "n_cases": len(case_ids), "n_real": sum(s.truth is Truth.REAL for s in study_specs),
                 "n_synthetic": sum(s.truth is Truth.SYNTHETIC for s in study_specs),
                 "n_training": len(specs) - len(study_specs), "manifest_sha256": manifest_sha,
                 "cases_digest": cases_digest(store, study)})
@@ -219,9 +221,7 @@ def _load(path: Path):
 
 def cases_digest(store: StudyStore, study: Any) -> str:
     """SHA-256 over the case table's content (label, blinded id, truth, generator, sha256...), sorted."""
-    rows = sorted(
-        [c.label, c.blinded_id, c.truth, c.generator, c.generator_version, c.modality, c.path, c.sha256,
-         bool(c.is_training)] for c in store.cases(study))
+    rows = sorted(store.case_digest_rows(study))
     return hashlib.sha256(canonical_json(rows).encode()).hexdigest()
 
 
@@ -229,17 +229,17 @@ def assign_reader(store: StudyStore, study: Any, reader_code: str) -> None:
     """Generate and store ``reader_code``'s order in ``study`` (audited as ``order_generated``)."""
     import json
 
-    cases = sorted(store.cases(study), key=lambda c: c.label)
-    real = [c.id for c in cases if not c.is_training and c.truth == Truth.REAL.value]
-    synthetic = [c.id for c in cases if not c.is_training and c.truth == Truth.SYNTHETIC.value]
-    training = [c.id for c in cases if c.is_training]
+    cases = sorted(store.case_keys(study), key=lambda c: c[1])  # (id, label, truth, is_training) by label
+    real = [i for i, _, truth, training in cases if not training and truth == Truth.REAL.value]
+    synthetic = [i for i, _, truth, training in cases if not training and truth == Truth.SYNTHETIC.value]
+    training = [i for i, _, _, is_training in cases if is_training]
     settings = json.loads(study.settings)
     rseed = reader_seed(study.seed, reader_code)
     order = build_order(real, synthetic, seed=rseed, repeat_fraction=float(settings.get("repeat_fraction", 0.0)),
                         training=training)
     reader = store.reader(reader_code, create=True)
     store.add_assignment(study, reader, rseed, [(s.case, s.is_training, s.is_repeat) for s in order])
-    by_id = {c.id: c.blinded_id for c in cases}
+    by_id = store.blinded_ids(study)
     digest = hashlib.sha256(canonical_json([[by_id[s.case], s.is_training, s.is_repeat] for s in order]).encode())
     store.event(study, "order_generated", {"reader": reader_code, "seed": rseed, "n_items": len(order),
                                            "n_repeats": sum(s.is_repeat for s in order),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -159,9 +159,8 @@ def build_order(real: Sequence[int], synthetic: Sequence[int], *, seed: int, rep
     insert_class: dict[int, bool] = {}
     # most constrained first: the ranges [i + half, n) are nested, so a free slot always remains
     for i in sorted(chosen, reverse=True):
-        picks = rng.shuffled([a for a in range(i + half, n) if a not in inserts])
         is_real = first[i] in real_set
-        after = next((a for a in picks[:64] if _fits(classes, insert_class, a, is_real, bound)), picks[0])
+        after = _pick_slot(rng, i + half, n, inserts, lambda a, r=is_real: _fits(classes, insert_class, a, r, bound))
         inserts[after] = first[i]
         insert_class[after] = is_real
     slots: list[Slot] = []
@@ -170,6 +169,22 @@ def build_order(real: Sequence[int], synthetic: Sequence[int], *, seed: int, rep
         if pos in inserts:
             slots.append(Slot(inserts[pos], is_repeat=True))
     return order + slots
+
+
+def _pick_slot(rng: HashRng, lo: int, hi: int, taken: dict[int, int], good: Callable[[int], bool]) -> int:
+    """A random free slot in ``[lo, hi)``: up to 64 random tries for one that ``good`` accepts, else the first
+    free slot after a random start (one always exists, see :func:`build_order`)."""
+    span = hi - lo
+    for _ in range(64):
+        a = lo + rng.below(span)
+        if a not in taken and good(a):
+            return a
+    start = rng.below(span)
+    for k in range(span):
+        a = lo + (start + k) % span
+        if a not in taken:
+            return a
+    raise AssertionError("no free repeat slot")  # unreachable: nested ranges guarantee one
 
 
 def _run_bound(classes: Sequence[bool]) -> int:

@@ -27,12 +27,12 @@ _TRANSITIONS = {
 
 
 def _summary(store: StudyStore, study: Any) -> StudySummary:
-    cases = store.cases(study)
-    core = [c for c in cases if not c.is_training]
+    cases = store.case_keys(study)  # (id, label, truth, is_training)
+    core = [c for c in cases if not c[3]]
     return StudySummary(
         name=study.name, uid=study.uid, status=StudyStatus(study.status), seed=study.seed, n_cases=len(core),
-        n_real=sum(c.truth == Truth.REAL.value for c in core),
-        n_synthetic=sum(c.truth == Truth.SYNTHETIC.value for c in core), n_training=len(cases) - len(core),
+        n_real=sum(c[2] == Truth.REAL.value for c in core),
+        n_synthetic=sum(c[2] == Truth.SYNTHETIC.value for c in core), n_training=len(cases) - len(core),
         readers=tuple(code for _, code in store.assignments(study)), settings=json.loads(study.settings),
         protocol_text=study.protocol_text, scale_labels=tuple(json.loads(study.scale_labels)),
         created_at=study.created_at, audit_head=study.audit_head, audit_events=study.audit_seq)
