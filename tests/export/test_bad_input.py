@@ -94,3 +94,11 @@ def test_scale_option_changes_the_valid_range(tmp_path: Path) -> None:
     assert results["conventions"]["scale"] == [1, 7]
     with pytest.raises(InvalidInputError, match=r"line 3: score 7 is outside the scale 1\.\.5"):
         run_analysis(path, out_dir=tmp_path / "out2", report=False)
+
+
+def test_output_folder_that_is_a_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path, GOOD)
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    code, _, err = run_cli(["analyze", str(path), "--out", str(blocker)], capsys)
+    assert code == 2 and "the output folder is a file" in err and err.count("\n") == 1

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from turingview.core.errors import CancelledError, InvalidInputError
+from turingview.core.errors import CancelledError, InvalidInputError, TuringViewError
 from turingview.export import compute_agreement as cag
 from turingview.export import compute_detection as cdet
 from turingview.export import compute_mrmc as cmr
@@ -229,8 +229,13 @@ def run_analysis(table_records_or_csv: str | Path | Iterable[Mapping[str, Any]] 
     results = strict(results, notes)
     results["notes"] = notes.items
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".turingview-analysis-", dir=out.parent))
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"{out}: the output folder is a file")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".turingview-analysis-", dir=out.parent))
+    except OSError as exc:
+        raise TuringViewError(f"{out}: cannot write the analysis there ({exc.strerror or exc})") from exc
     try:
         _write_all(results, table, staging, report=report, pdf=pdf, cancel=cancel,
                    progress=lambda i, msg: outer(base + i, total, msg))
@@ -241,6 +246,8 @@ def run_analysis(table_records_or_csv: str | Path | Iterable[Mapping[str, Any]] 
             if target.is_dir():
                 shutil.rmtree(target)
             item.replace(target)
+    except OSError as exc:
+        raise TuringViewError(f"{out}: cannot write the analysis there ({exc.strerror or exc})") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     outer(total, total, "done")
