@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from turingview.core.errors import InvalidInputError
-from turingview.stats._validate import as_float_array, category_list, check_choice
+from turingview.stats._validate import as_float_array, category_list, check_alpha, check_choice
 from turingview.stats.results import Estimate
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
@@ -41,7 +41,31 @@ def _delta2(values: np.ndarray, n_c: np.ndarray, level: str) -> np.ndarray:
     return (s - (n_c[:, None] + n_c[None, :]) / 2.0) ** 2
 
 
-def krippendorff_alpha(data: object, *, level: str = "nominal", categories: object = None) -> Estimate:
+def _alpha_from_units(per_unit: np.ndarray, weights: np.ndarray, values: np.ndarray, level: str) -> np.ndarray:
+    """Alpha for each row of ``weights`` (bootstrap unit multiplicities) from per-unit coincidences."""
+    v = values.size
+    o = (weights @ per_unit.reshape(per_unit.shape[0], -1)).reshape(-1, v, v)
+    n_c = o.sum(axis=2)
+    n = n_c.sum(axis=1)
+    out = np.full(o.shape[0], np.nan)
+    fixed_d2 = None if level == "ordinal" else _delta2(values, n_c[0], level)
+    for b in range(o.shape[0]):
+        d2 = fixed_d2 if fixed_d2 is not None else _delta2(values, n_c[b], level)
+        d_e = float(n_c[b] @ d2 @ n_c[b])
+        if d_e > 0:
+            out[b] = 1.0 - (n[b] - 1.0) * float(np.sum(o[b] * d2)) / d_e
+    return out
+
+
+def krippendorff_alpha(
+    data: object,
+    *,
+    level: str = "nominal",
+    categories: object = None,
+    n_bootstrap: int = 0,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+) -> Estimate:
     """Krippendorff's alpha for any number of observers, with missing values.
 
     Parameters
@@ -53,12 +77,19 @@ def krippendorff_alpha(data: object, *, level: str = "nominal", categories: obje
     categories
         Optional declared values; every observed value must be one of them (for ``"ordinal"`` the ordering
         is that of the values, and unused declared values do not change alpha).
+    n_bootstrap
+        Number of bootstrap resamples of the units (cases) for a percentile CI and a bootstrap SE; 0 (the
+        default) computes no interval. Units are the sampling unit, as for the other agreement statistics.
+    alpha
+        1 - confidence level of the bootstrap interval (not the coefficient!).
+    seed
+        Seed of the bootstrap (fixed by default so that reports are reproducible).
 
     Returns
     -------
     Estimate
-        ``estimate`` = alpha, ``n`` = number of pairable values (the n of the coincidence matrix). No SE:
-        Krippendorff recommends a bootstrap for inference, which is not computed here (``se`` is ``None``).
+        ``estimate`` = alpha, ``n`` = number of pairable values (the n of the coincidence matrix). ``se`` and
+        the CI are ``None`` unless ``n_bootstrap > 0``.
 
     Examples
     --------
@@ -70,7 +101,12 @@ def krippendorff_alpha(data: object, *, level: str = "nominal", categories: obje
     0.743
     """
     check_choice("level", level, LEVELS)
+    a = check_alpha(alpha)
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int | np.integer) or n_bootstrap < 0:
+        raise InvalidInputError(f"n_bootstrap={n_bootstrap!r} must be a whole number >= 0")
     method = f"Krippendorff's alpha ({level}), coincidence matrix (Krippendorff 2011)"
+    if n_bootstrap:
+        method += f"; unit bootstrap ({n_bootstrap} resamples) SE and percentile CI"
     arr = as_float_array("data", data, ndim=2, allow_nan=True)
     if categories is not None:
         cats = as_float_array("categories", list(categories), ndim=1)  # type: ignore[call-overload]
@@ -100,8 +136,10 @@ def krippendorff_alpha(data: object, *, level: str = "nominal", categories: obje
     m_u = m_u[pairable]
     if counts.shape[0] == 0:
         return Estimate.undefined(n=0, method=method, note="no unit has two or more values (nothing is pairable)")
-    o = np.einsum("uc,uk,u->ck", counts, counts, 1.0 / (m_u - 1.0))
-    o -= np.diag((counts / (m_u - 1.0)[:, None]).sum(axis=0))
+    per_unit = np.einsum("uc,uk,u->uck", counts, counts, 1.0 / (m_u - 1.0))
+    idx_v = np.arange(values.size)
+    per_unit[:, idx_v, idx_v] -= counts / (m_u - 1.0)[:, None]
+    o = per_unit.sum(axis=0)
     n_c = o.sum(axis=1)
     n = float(n_c.sum())
     d2 = _delta2(values, n_c, level)
@@ -115,5 +153,22 @@ def krippendorff_alpha(data: object, *, level: str = "nominal", categories: obje
             else "expected disagreement is 0, so alpha is undefined"
         )
         return Estimate.undefined(n=round(n), method=method, note=note)
-    alpha = 1.0 - (n - 1.0) * d_o / d_e
-    return Estimate(alpha, None, None, None, round(n), method)
+    coef = 1.0 - (n - 1.0) * d_o / d_e
+    if not n_bootstrap:
+        return Estimate(coef, None, None, None, round(n), method)
+    rng = np.random.default_rng(seed)
+    u = per_unit.shape[0]
+    reps = []
+    for start in range(0, n_bootstrap, 500):  # bounded memory: 500 resamples x units at a time
+        size = min(500, n_bootstrap - start)
+        weights = rng.multinomial(u, np.full(u, 1.0 / u), size=size).astype(float)
+        reps.append(_alpha_from_units(per_unit, weights, values, level))
+    boot = np.concatenate(reps)
+    ok = boot[np.isfinite(boot)]
+    note = ""
+    if ok.size < boot.size:
+        note = f"{boot.size - ok.size} of {boot.size} bootstrap resamples had no variation and were skipped"
+    if ok.size < 2:
+        return Estimate(coef, None, None, None, round(n), method, note=note or "bootstrap failed")
+    lo, hi = np.quantile(ok, [a / 2.0, 1.0 - a / 2.0])
+    return Estimate(coef, float(ok.std(ddof=1)), float(lo), float(hi), round(n), method, note=note)
