@@ -63,10 +63,10 @@ _analyse_study = analyse_study  # the name the coordinator console first used
 
 
 @click.command("analyze")
-@click.argument("ratings", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("ratings", required=False, type=click.Path(path_type=Path))
 @click.option("--study", "study_name", metavar="NAME", help="Analyse a stored study instead of a CSV file.")
 @click.option("--db", "db_url", metavar="URL", help="Database URL for --study (default: the user database).")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Output folder (created).")
 @click.option("--scale", default=None, metavar="1-K", help="Rating scale (default 1-5, or the study's scale).")
 @click.option("--threshold", default=2, show_default=True, type=int,
