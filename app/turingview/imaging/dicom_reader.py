@@ -250,7 +250,7 @@ def _voi_luts(ds: Any, signed: bool) -> tuple[VoiLut, ...]:
 def _spacing(ds: Any) -> tuple[float, float, float]:
     measures = _first(ds, "SharedFunctionalGroupsSequence", "PixelMeasuresSequence")
     pixel = None
-    for source in (ds, measures):
+    for source in (measures, ds):  # functional groups first (Enhanced objects)
         if source is not None and source.get("PixelSpacing"):
             pixel = source.PixelSpacing
             break
@@ -258,7 +258,7 @@ def _spacing(ds: Any) -> tuple[float, float, float]:
         pixel = ds.ImagerPixelSpacing
     row, col = (float(pixel[0]), float(pixel[1])) if pixel is not None and len(pixel) >= 2 else (1.0, 1.0)
     thickness = None
-    for source in (ds, measures):
+    for source in (measures, ds):  # functional groups first (Enhanced objects)
         if source is None:
             continue
         for keyword in ("SpacingBetweenSlices", "SliceThickness"):
