@@ -10,19 +10,20 @@ or a Modality LUT Sequence), so ``pixels`` hold modality values.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from turingview.core.errors import ImageLoadError, UnsupportedImageError
+from turingview.imaging import dicom_header as header
+from turingview.imaging.dicom_header import first_item, lut_array, orientation_from_iop, rescale_pairs
 from turingview.imaging.limits import check_declared_size
 from turingview.imaging.lut import apply_modality_lut
 from turingview.imaging.scrub import minimal_metadata
 from turingview.imaging.volume import ImageVolume, VoiLut, Window
 
-__all__ = ["dataset_volume", "read_dataset", "read_dicom_file"]
+__all__ = ["dataset_volume", "orientation_from_iop", "read_dataset", "read_dicom_file"]
 
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _DICOMDIR_SOP = "1.2.840.10008.1.3.10"
@@ -158,140 +159,6 @@ def _decode(path: Path, ds: Any) -> np.ndarray:
         ) from exc
 
 
-def _first(sequence_owner: Any, *keywords: str) -> Any:
-    """Walk nested single-item sequences: ``_first(ds, 'SharedFunctionalGroupsSequence', 'PixelMeasuresSequence')``."""
-    node = sequence_owner
-    for keyword in keywords:
-        seq = node.get(keyword) if node is not None else None
-        if not seq:
-            return None
-        node = seq[0]
-    return node
-
-
-def _rescale(ds: Any, n_frames: int) -> list[tuple[float, float]]:
-    """Per-frame (slope, intercept) from the top level or the functional groups."""
-    shared = _first(ds, "SharedFunctionalGroupsSequence", "PixelValueTransformationSequence")
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-    pairs: list[tuple[float, float]] = []
-    for index in range(n_frames):
-        item = None
-        if per_frame is not None and index < len(per_frame):
-            item = _first(per_frame[index], "PixelValueTransformationSequence")
-        source = item or shared or ds
-        slope = source.get("RescaleSlope", 1.0)
-        intercept = source.get("RescaleIntercept", 0.0)
-        pairs.append((float(slope if slope not in (None, "") else 1.0), float(intercept or 0.0)))
-    return pairs
-
-
-def _lut_array(item: Any, *, signed_first: bool) -> tuple[np.ndarray, int, int]:
-    """(table, first_mapped, bits) of a LUT item (Modality or VOI LUT Sequence)."""
-    descriptor = [int(v) for v in item.LUTDescriptor]
-    n_entries, first, bits = descriptor[0] or 65536, descriptor[1], descriptor[2]
-    if signed_first and first >= 2**15:
-        first -= 2**16
-    data = item.LUTData
-    if isinstance(data, bytes | bytearray):
-        dtype = "<u1" if bits <= 8 and len(data) == n_entries else "<u2"
-        table = np.frombuffer(data, dtype=dtype)
-    else:
-        table = np.asarray(data if isinstance(data, Sequence) else [data])
-    table = table.astype(np.int64)[:n_entries]
-    return table, first, bits
-
-
-def _windows(ds: Any) -> tuple[Window, ...]:
-    source = ds
-    if "WindowCenter" not in ds:
-        source = _first(ds, "SharedFunctionalGroupsSequence", "FrameVOILUTSequence")
-        if source is None:
-            per_frame = ds.get("PerFrameFunctionalGroupsSequence")
-            source = _first(per_frame[0], "FrameVOILUTSequence") if per_frame else None
-        if source is None or "WindowCenter" not in source:
-            return ()
-
-    def values(keyword: str) -> list[Any]:
-        value = source.get(keyword)
-        if value is None or value == "":
-            return []
-        return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
-
-    centers, widths, names = values("WindowCenter"), values("WindowWidth"), values("WindowCenterWidthExplanation")
-    function = str(source.get("VOILUTFunction", "LINEAR") or "LINEAR").strip().upper()
-    if function not in ("LINEAR", "LINEAR_EXACT", "SIGMOID"):
-        function = "LINEAR"
-    out: list[Window] = []
-    for index, (center, width) in enumerate(zip(centers, widths, strict=False)):
-        try:
-            c, w = float(center), float(width)
-            if function == "LINEAR" and w < 1:
-                continue
-            out.append(
-                Window(center=c, width=w, function=function, name=str(names[index]) if index < len(names) else "")
-            )
-        except (TypeError, ValueError):
-            continue
-    return tuple(out)
-
-
-def _voi_luts(ds: Any, signed: bool) -> tuple[VoiLut, ...]:
-    out: list[VoiLut] = []
-    for item in ds.get("VOILUTSequence") or ():
-        try:
-            table, first, bits = _lut_array(item, signed_first=signed)
-        except (AttributeError, TypeError, ValueError):
-            continue
-        if table.size:
-            out.append(VoiLut(lut=table, first_mapped=first, bits=bits, name=str(item.get("LUTExplanation", ""))))
-    return tuple(out)
-
-
-def _spacing(ds: Any) -> tuple[float, float, float]:
-    measures = _first(ds, "SharedFunctionalGroupsSequence", "PixelMeasuresSequence")
-    pixel = None
-    for source in (measures, ds):  # functional groups first (Enhanced objects)
-        if source is not None and source.get("PixelSpacing"):
-            pixel = source.PixelSpacing
-            break
-    if pixel is None and ds.get("ImagerPixelSpacing"):
-        pixel = ds.ImagerPixelSpacing
-    row, col = (float(pixel[0]), float(pixel[1])) if pixel is not None and len(pixel) >= 2 else (1.0, 1.0)
-    thickness = None
-    for source in (measures, ds):  # functional groups first (Enhanced objects)
-        if source is None:
-            continue
-        for keyword in ("SpacingBetweenSlices", "SliceThickness"):
-            value = source.get(keyword)
-            if value not in (None, ""):
-                thickness = float(value)
-                break
-        if thickness:
-            break
-    slice_spacing = thickness if thickness and thickness > 0 else 1.0
-    return (slice_spacing, row if row > 0 else 1.0, col if col > 0 else 1.0)
-
-
-def orientation_from_iop(iop: Sequence[float] | None) -> np.ndarray | None:
-    """3x3 (increasing-column direction, increasing-row direction, normal) from Image Orientation (Patient)."""
-    if iop is None or len(iop) != 6:
-        return None
-    row_dir = np.asarray([float(v) for v in iop[:3]])
-    col_dir = np.asarray([float(v) for v in iop[3:]])
-    normal = np.cross(row_dir, col_dir)
-    if not np.isfinite(normal).all() or np.linalg.norm(normal) < 1e-6:
-        return None
-    return np.vstack([row_dir, col_dir, normal / np.linalg.norm(normal)])
-
-
-def _orientation(ds: Any) -> np.ndarray | None:
-    iop = ds.get("ImageOrientationPatient")
-    if iop is None:
-        plane = _first(ds, "SharedFunctionalGroupsSequence", "PlaneOrientationSequence")
-        iop = plane.get("ImageOrientationPatient") if plane is not None else None
-    return orientation_from_iop(iop)
-
-
 def _colour_to_uint8(array: np.ndarray, bits_stored: int) -> np.ndarray:
     if array.dtype == np.uint8:
         return array
@@ -356,11 +223,11 @@ def dataset_volume(path: Path, ds: Any, volume_index: int | None = None) -> Imag
             photometric = "MONOCHROME2"
         pixels = _modality(ds, array)
         signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
-        windows = _windows(ds)
-        voi_luts = _voi_luts(ds, signed or pixels.dtype.kind == "i")
+        windows = header.windows(ds)
+        voi_luts = header.voi_luts(ds, signed or pixels.dtype.kind == "i")
         out_photometric = photometric
     tsyntax = _transfer_syntax(ds)
-    spacing = _spacing(ds)
+    spacing = header.spacing(ds)
     modality = str(ds.get("Modality", "") or "OT").strip().upper() or "OT"
     metadata = minimal_metadata(
         source_format="dicom",
@@ -375,7 +242,7 @@ def dataset_volume(path: Path, ds: Any, volume_index: int | None = None) -> Imag
     return ImageVolume(
         pixels=np.ascontiguousarray(pixels),
         spacing=spacing,
-        orientation=_orientation(ds),
+        orientation=header.orientation(ds),
         photometric=out_photometric,
         modality=modality,
         windows=windows,
@@ -389,13 +256,13 @@ def _modality(ds: Any, array: np.ndarray) -> np.ndarray:
     """Modality LUT stage for a (frames, rows, cols) stored array."""
     if np.issubdtype(array.dtype, np.floating):
         return array.astype(np.float32, copy=False)  # Float Pixel Data carries modality values already
-    item = _first(ds, "ModalityLUTSequence")
+    item = first_item(ds, "ModalityLUTSequence")
     if item is not None and "LUTDescriptor" in item and "LUTData" in item:
         signed = int(ds.get("PixelRepresentation", 0) or 0) == 1
-        table, first, _bits = _lut_array(item, signed_first=signed)
+        table, first, _bits = lut_array(item, signed_first=signed)
         out = apply_modality_lut(array, lut=table, first_mapped=first)
         return out.astype(np.uint16 if out.min() >= 0 and out.max() < 2**16 else np.int32)
-    pairs = _rescale(ds, array.shape[0])
+    pairs = rescale_pairs(ds, array.shape[0])
     if len(set(pairs)) <= 1:
         slope, intercept = pairs[0] if pairs else (1.0, 0.0)
         return apply_modality_lut(array, slope=slope, intercept=intercept, copy=False)  # array is ours
