@@ -65,15 +65,15 @@ def test_bench_analyze(tmp_path: Path) -> None:
     rows = simulate(20, 1000, subgroups=False, generators=("GAN-A", "Diffusion-B"), seed=11)
     csv_path = write_csv(rows, tmp_path / "ratings.csv")
     start = time.perf_counter()
+    import matplotlib  # the report's libraries, imported once here so the timings below exclude imports
+
     from turingview.export.analysis import run_analysis
     from turingview.export.frames import matrix
     from turingview.export.ratings import load_ratings_csv
     from turingview.stats import agreement
 
-    import matplotlib  # the report's libraries, imported once here so the timings below exclude imports
-
     matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.pyplot
     import reportlab.platypus  # noqa: F401
 
     import_s = time.perf_counter() - start
