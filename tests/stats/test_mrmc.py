@@ -202,3 +202,34 @@ def test_vandyke_single_reader_published(vandyke):
     assert jk.readers == "fixed" and "single reader" in jk.note
     dl = or_mrmc(scores[:, :1], truth, covariance="delong")
     assert [dl.var, dl.cov1] == approx([0.0006900766, 0.0003684357], abs=5e-11)
+
+
+def test_long_form_pivot_matches_array(vandyke):
+    from turingview.stats.mrmc import mrmc_input_from_long
+
+    from ._refdata import REFERENCE_DATA
+
+    d = read_matrix(REFERENCE_DATA / "vandyke-mrmc" / "vandyke.csv", skip_cols=0)
+    rows = d[::-1]  # any row order
+    x = mrmc_input_from_long(
+        [f"R{int(v)}" for v in rows[:, 0]],
+        [f"T{int(v)}" for v in rows[:, 1]],
+        [str(int(v)) for v in rows[:, 2]],
+        rows[:, 4],
+        ["real" if v == 1 else "synthetic" for v in rows[:, 3]],
+    )
+    assert x.scores.shape == (2, 5, 114) and x.test_ids == ("T2", "T1")
+    res = or_mrmc(x.scores, x.truth, test_ids=x.test_ids, reader_ids=x.reader_ids)
+    assert res.global_test[0] == approx(4.456319, abs=5e-7)
+    assert res.comparison.difference.estimate == approx(0.04380032, abs=5e-9)  # T2 - T1
+
+
+def test_long_form_errors():
+    from turingview.stats.mrmc import mrmc_input_from_long
+
+    with pytest.raises(ValueError, match="row 1: reader 'a', test 't', case 'c1' is scored twice"):
+        mrmc_input_from_long(["a", "a"], ["t", "t"], ["c1", "c1"], [1, 2], ["real", "real"])
+    with pytest.raises(ValueError, match="row 1: case 'c1' is both real and synthetic"):
+        mrmc_input_from_long(["a", "b"], ["t", "t"], ["c1", "c1"], [1, 2], ["real", "synthetic"])
+    with pytest.raises(ValueError, match="reader 'b' has no score for case 'c2' under test 't'"):
+        mrmc_input_from_long(["a", "a", "b"], ["t"] * 3, ["c1", "c2", "c1"], [1, 2, 3], ["real", "synthetic", "real"])

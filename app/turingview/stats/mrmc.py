@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -64,10 +65,80 @@ from turingview.stats._mrmc_core import (
 from turingview.stats._validate import as_float_array, check_alpha, check_choice, truth_mask
 from turingview.stats.results import Estimate, MrmcComparison, MrmcResult, MrmcTestResult
 
-__all__ = ["COVARIANCE_METHODS", "READER_MODES", "or_mrmc"]
+__all__ = ["COVARIANCE_METHODS", "READER_MODES", "MrmcInput", "mrmc_input_from_long", "or_mrmc"]
 
 COVARIANCE_METHODS = ("jackknife", "delong")
 READER_MODES = ("random", "fixed")
+
+
+@dataclass(frozen=True)
+class MrmcInput:
+    """Scores pivoted to ``[test, reader, case]`` with the labels of each axis (see :func:`mrmc_input_from_long`)."""
+
+    scores: np.ndarray
+    truth: tuple[str, ...]
+    test_ids: tuple[str, ...]
+    reader_ids: tuple[str, ...]
+    case_ids: tuple[str, ...]
+
+
+def _first_seen(values: Sequence[Any]) -> tuple[tuple[str, ...], np.ndarray]:
+    order: dict[str, int] = {}
+    idx = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        idx[i] = order.setdefault(str(v), len(order))
+    return tuple(order), idx
+
+
+def mrmc_input_from_long(
+    reader: Sequence[Any],
+    test: Sequence[Any],
+    case: Sequence[Any],
+    score: Sequence[float],
+    truth: Sequence[Any],
+) -> MrmcInput:
+    """Pivot a long table (one row per reader x test x case) into the array :func:`or_mrmc` takes.
+
+    Labels keep their order of first appearance. Every row's ``truth`` is the case's truth
+    (``"real"``/``"synthetic"``). Raises ``InvalidInputError`` naming the row for a repeated
+    (reader, test, case), a case whose truth differs between rows, or a missing score, and naming the
+    first (test, reader, case) cell without a score when the design is not fully crossed.
+
+    Examples
+    --------
+    >>> x = mrmc_input_from_long(["r1", "r1", "r2", "r2"], ["A"] * 4, ["c1", "c2", "c1", "c2"],
+    ...                          [5, 2, 4, 1], ["real", "synthetic", "real", "synthetic"])
+    >>> x.scores.shape, x.reader_ids, x.truth
+    ((1, 2, 2), ('r1', 'r2'), ('real', 'synthetic'))
+    """
+    n = len(score)
+    for name, col in (("reader", reader), ("test", test), ("case", case), ("truth", truth)):
+        if len(col) != n:
+            raise InvalidInputError(f"{name} has {len(col)} rows but score has {n}")
+    vals = as_float_array("score", score, ndim=1)
+    is_real = truth_mask(truth, n)
+    tids, ti = _first_seen(test)
+    rids, ri = _first_seen(reader)
+    cids, ci = _first_seen(case)
+    arr = np.full((len(tids), len(rids), len(cids)), np.nan)
+    case_truth: dict[int, bool] = {}
+    for row in range(n):
+        t, r, c = ti[row], ri[row], ci[row]
+        if not np.isnan(arr[t, r, c]):
+            raise InvalidInputError(
+                f"row {row}: reader {rids[r]!r}, test {tids[t]!r}, case {cids[c]!r} is scored twice"
+            )
+        if case_truth.setdefault(int(c), bool(is_real[row])) != bool(is_real[row]):
+            raise InvalidInputError(f"row {row}: case {cids[c]!r} is both real and synthetic")
+        arr[t, r, c] = vals[row]
+    if np.isnan(arr).any():
+        t, r, c = (int(v) for v in np.argwhere(np.isnan(arr))[0])
+        raise InvalidInputError(
+            f"reader {rids[r]!r} has no score for case {cids[c]!r} under test {tids[t]!r}: the OR analysis "
+            "needs a fully crossed design"
+        )
+    labels = tuple("real" if case_truth[c] else "synthetic" for c in range(len(cids)))
+    return MrmcInput(arr, labels, tids, rids, cids)
 
 
 def _parse(scores: Any, truth: Any) -> tuple[np.ndarray, np.ndarray]:
