@@ -86,7 +86,7 @@ def test_voi_lut_sequence_matches_pydicom(ct_small: Path, tmp_path: Path) -> Non
     assert len(volume.voi_luts) == 1 and volume.voi_luts[0].first_mapped == first
     ours = render_slice(volume, 0).astype(np.int16)
     ref_ds = pydicom.dcmread(path)
-    reference = np.floor(pd_voi(pd_modality(ref_ds.pixel_array, ref_ds), ref_ds) / 4095 * 255 + 0.5)
+    reference = np.floor(pd_voi(pd_modality(ref_ds.pixel_array, ref_ds).astype(np.int32), ref_ds) / 4095 * 255 + 0.5)
     assert np.abs(ours - reference).max() <= 1
     # Below and above the LUT's range the first and last entries apply.
     assert ours[modality < first].max() == 0
