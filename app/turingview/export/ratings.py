@@ -25,7 +25,7 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("reader", "case", "score")
 #: Case-level columns analysed per level when present (``generator`` has its own rule, see docs/analysis.md).
 SUBGROUP_COLUMNS: tuple[str, ...] = ("generator", "modality", "sex", "age_band", "site")
 _TRUTH_LABELS = {"real": "real", "synthetic": "synthetic"}
-_EMPTY = {"", "na", "n/a", "nan", "none", "null"}
+_EMPTY = {"", "na", "n/a", "nan", "null"}
 
 
 @dataclass(frozen=True)
