@@ -224,6 +224,28 @@ def test_irrcac_cont3x3_ac1_estimate(ref):
     assert cohen_kappa_from_table(t).estimate == approx(0.7964094, abs=1e-7)
 
 
+def test_irrcac_ac2_quadratic(raw4, ref):
+    # irrCAC 1.0 vignette "weighting" (weighting.html): gwet.ac1.raw(cac.raw4raters, weights = "quadratic"):
+    # AC2 0.914, se 0.10396, CI (0.685, 1), p 2.634438e-06; gwet.ac1.dist(distrib.6raters,
+    # weights = quadratic.weights(1:5)): 0.4837438, stderr 0.1058227, CI (0.257, 0.711), p 0.0004356618;
+    # kappa2.table(cont3x3abstractors, quadratic) 0.8921569; gwet.ac1.table(..., quadratic) AC2 0.9402369.
+    r = gwet_ac(raw4, categories=range(1, 6), weights="quadratic")
+    assert [r.estimate, r.se] == approx([0.914, 0.10396], abs=5e-6)
+    assert (r.ci_low, r.ci_high) == (approx(0.685, abs=5e-4), 1.0)
+    assert r.p_value == approx(2.634438e-06, rel=1e-6)
+    c = read_matrix(ref / "gwet-irrcac" / "distrib_6raters.csv")
+    d = gwet_ac_from_counts(c, weights="quadratic")
+    assert [d.estimate, d.se] == approx([0.4837438, 0.1058227], abs=5e-8)
+    assert [d.ci_low, d.ci_high] == approx([0.257, 0.711], abs=5e-4)
+    assert d.p_value == approx(0.0004356618, rel=1e-6)
+    t = read_matrix(ref / "gwet-irrcac" / "cont3x3abstractors.csv").astype(int)
+    assert cohen_kappa_from_table(t, weights="quadratic").estimate == approx(0.8921569, abs=5e-8)
+    a = np.repeat(np.repeat(np.arange(1, 4), 3), t.ravel())
+    b = np.repeat(np.tile(np.arange(1, 4), 3), t.ravel())
+    ac2 = gwet_ac(np.column_stack([a, b]), categories=[1, 2, 3], weights="quadratic")
+    assert ac2.estimate == approx(0.9402369, abs=5e-8)
+
+
 # --- Krippendorff's alpha ----------------------------------------------------------------------------------
 def test_krippendorff_2011_example_c(ref):
     # Krippendorff (2011), section C: nominal .743, ordinal .815, interval .849, ratio .797.
