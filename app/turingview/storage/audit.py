@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from turingview.storage.models import AuditEvent, Rating, Study, utcnow
@@ -56,8 +56,12 @@ def current_actor() -> str:
         return "unknown"
 
 
-def rating_digest(rating: Rating) -> str:
-    """SHA-256 of a rating row's recorded content (everything except its surrogate key)."""
+def rating_digest(rating: Any) -> str:
+    """SHA-256 of a rating row's recorded content (everything except its surrogate key and recording time).
+
+    ``rating`` is a :class:`Rating` or any object with the same attributes (the hot path passes the values
+    it inserted).
+    """
     fields = {
         "assignment": rating.assignment_id, "position": rating.position, "revision": rating.revision,
         "case": rating.case_id, "supersedes": rating.supersedes_id, "training": bool(rating.is_training),
@@ -68,6 +72,9 @@ def rating_digest(rating: Rating) -> str:
         "slice": rating.slice_index, "preset": rating.preset, "source": rating.source,
     }
     return sha256_text(canonical_json(fields))
+
+
+_ACTOR = current_actor()
 
 
 def _utc(value: datetime) -> str:
@@ -97,6 +104,26 @@ def append_event(session: Session, study: Study, kind: str, payload: dict[str, A
     study.audit_head = event.hash
     study.updated_at = at
     return event
+
+
+def append_event_fast(conn: Connection, study_id: int, study_uid: str, audit_seq: int, audit_head: str, kind: str,
+                      payload: dict[str, Any], *, actor: str | None = None) -> str:
+    """:func:`append_event` on a plain connection for the hot path (one rating); returns the new head.
+
+    The caller holds the study row locked (or SQLite's write lock) and passes its current chain position.
+    """
+    seq = audit_seq + 1
+    at = utcnow()
+    who = actor or _ACTOR
+    body = canonical_json({"study": study_uid, "seq": seq, "kind": kind, "actor": who, "at": at.isoformat(),
+                           "payload": payload})
+    prev = audit_head or GENESIS
+    digest = chain_hash(prev, body)
+    conn.execute(insert(AuditEvent.__table__), {"study_id": study_id, "seq": seq, "kind": kind, "actor": who,
+                                                "at": at, "body": body, "prev_hash": prev, "hash": digest})
+    conn.execute(update(Study.__table__).where(Study.__table__.c.id == study_id)
+                 .values(audit_seq=seq, audit_head=digest, updated_at=at))
+    return digest
 
 
 def lock_study(session: Session, name: str) -> Study | None:

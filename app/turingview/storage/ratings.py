@@ -10,23 +10,31 @@ A corrected answer is a new row with ``revision + 1`` that names the row it supe
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import Engine, exc, select
+from sqlalchemy import Connection, Engine, exc, insert, select
 from sqlalchemy.orm import Session
 
 from turingview.core.domain import DisplayState, RatingInput, RatingScale, RecordedRating, StudyStatus, Truth
-from turingview.core.errors import DuplicateRatingError, InvalidInputError, NotFoundError, StudyStateError
+from turingview.core.errors import (
+    DuplicateRatingError,
+    InvalidInputError,
+    NotFoundError,
+    StorageError,
+    StudyStateError,
+)
 from turingview.storage import audit
 from turingview.storage.engine import engine_session, get_engine
 from turingview.storage.models import Assignment, Rating, Reader, Study, utcnow
 from turingview.storage.repository import OrderItem, StudyStore
 
 
-def rating_row(rating: RatingInput, *, assignment_id: int, case_id: int, revision: int, is_training: bool,
-               supersedes_id: int | None, source: str) -> Rating:
-    """The ``rating`` row for a submitted rating."""
+def rating_values(rating: RatingInput, *, assignment_id: int, case_id: int, revision: int, is_training: bool,
+                  supersedes_id: int | None, source: str) -> dict[str, Any]:
+    """The ``rating`` row's values for a submitted rating."""
     d = rating.display
-    return Rating(
+    return dict(
         assignment_id=assignment_id, position=rating.position, revision=revision, case_id=case_id,
         supersedes_id=supersedes_id, is_training=is_training, score=rating.score,
         binary_call=rating.binary_call.value if rating.binary_call is not None else None,
@@ -49,7 +57,7 @@ def rating_input(row: Rating, blinded_id: str) -> RatingInput:
     )
 
 
-def same_answer(row: Rating, rating: RatingInput) -> bool:
+def same_answer(row: Any, rating: RatingInput) -> bool:
     """True when ``rating`` repeats the stored answer ``row`` (same answer time and content)."""
     return (row.answered_at == rating.answered_at and row.score == rating.score
             and row.comment == rating.comment and row.artefacts == ";".join(rating.artefacts))
@@ -104,22 +112,35 @@ class RatingLog:
         if rating.elapsed_ms < 0:
             raise InvalidInputError(f"elapsed time {rating.elapsed_ms} ms is negative")
         if session is not None:
-            return self._record(session, rating, item, source, revision)
+            session.flush()
+            recorded = self._record(session.connection(), rating, item, source, revision)
+            for obj in list(session.identity_map.values()):  # the chain head moved under the ORM's feet
+                if isinstance(obj, Study) and obj.id == self.study_id:
+                    session.expire(obj)
+            return recorded
         try:
-            with engine_session(self.engine, write=True) as own:
-                return self._record(own, rating, item, source, revision)
+            with self.engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
+                return self._record(conn, rating, item, source, revision)
         except exc.IntegrityError as error:
             raise DuplicateRatingError(
                 f"reader {self.reader_id!r}, position {rating.position}: this revision was already recorded "
                 "(a stale or repeated answer)") from error
+        except exc.SQLAlchemyError as error:
+            raise StorageError(f"the rating of position {rating.position} could not be saved "
+                               f"({error.__class__.__name__}: {getattr(error, 'orig', error)}); nothing was recorded"
+                               ) from error
 
-    def _record(self, session: Session, rating: RatingInput, item: OrderItem, source: str,
+    def _record(self, conn: Connection, rating: RatingInput, item: OrderItem, source: str,
                 revision: int | None) -> RecordedRating:
-        study = session.scalars(select(Study).where(Study.id == self.study_id).with_for_update()).one()
+        # Core statements: one locked read of the study, one read of the latest revision, two inserts, one update.
+        study = conn.execute(
+            select(Study.id, Study.uid, Study.name, Study.status, Study.audit_seq, Study.audit_head)
+            .where(Study.id == self.study_id).with_for_update()).one()
         if study.status != StudyStatus.OPEN.value:
             raise StudyStateError(f"study {study.name!r} is {study.status}: it does not accept ratings")
-        latest = session.scalars(
-            select(Rating).where(Rating.assignment_id == self.assignment_id, Rating.position == rating.position)
+        latest = conn.execute(
+            select(Rating.id, Rating.revision, Rating.answered_at, Rating.score, Rating.comment, Rating.artefacts)
+            .where(Rating.assignment_id == self.assignment_id, Rating.position == rating.position)
             .order_by(Rating.revision.desc()).limit(1)).first()
         if latest is not None:
             if same_answer(latest, rating):
@@ -132,16 +153,16 @@ class RatingLog:
         if revision is not None and revision != next_revision:
             raise DuplicateRatingError(f"reader {self.reader_id!r}, position {rating.position}: revision {revision} "
                                        f"cannot follow revision {next_revision - 1}")
-        row = rating_row(rating, assignment_id=self.assignment_id, case_id=item.case_id, revision=next_revision,
-                         is_training=item.is_training, supersedes_id=latest.id if latest is not None else None,
-                         source=source)
-        session.add(row)
-        session.flush()
-        audit.append_event(session, study, "rating_recorded", {
-            "rating_id": row.id, "reader": self.reader_id, "position": row.position, "revision": row.revision,
+        values = rating_values(rating, assignment_id=self.assignment_id, case_id=item.case_id,
+                               revision=next_revision, is_training=item.is_training,
+                               supersedes_id=latest.id if latest is not None else None, source=source)
+        table = Rating.__table__
+        rating_id = conn.execute(insert(table).returning(table.c.id), values).scalar_one()
+        audit.append_event_fast(conn, study.id, study.uid, study.audit_seq, study.audit_head, "rating_recorded", {
+            "rating_id": rating_id, "reader": self.reader_id, "position": rating.position, "revision": next_revision,
             "case": item.blinded_id, "training": item.is_training, "source": source,
-            "digest": audit.rating_digest(row)})
-        return RecordedRating(row.id, row.revision, rating)
+            "digest": audit.rating_digest(SimpleNamespace(**values))})
+        return RecordedRating(rating_id, next_revision, rating)
 
 
 def reader_codes(session: Session, study_id: int) -> list[str]:
