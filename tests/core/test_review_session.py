@@ -82,19 +82,73 @@ def test_full_pass_in_order_records_every_case_then_finishes() -> None:
 def test_rating_only_in_showing_double_press_gives_one_rating() -> None:
     pending: list[tuple[object, object, object]] = []
     source = MemorySource(3)
-    session, _, _ = make(source, write_runner=lambda job, ok, err: pending.append((job, ok, err)))
+    session, _, rec = make(source, write_runner=lambda job, ok, err: pending.append((job, ok, err)))
     session.start()
     assert session.rate(3) is None  # not painted yet: LOADING refuses
     session.mark_shown()
     assert session.rate(3) is not None
-    assert session.state is SessionState.SAVING
+    states = [a[0] for a in rec.names("state_changed")]
+    assert states[-2:] == [SessionState.SAVING, SessionState.LOADING]  # next case shown while saving
+    assert session.saving and session.current.position == 1  # type: ignore[union-attr]
     assert session.rate(3) is None  # the second press of the same intent
+    session.mark_shown()
+    assert session.state is SessionState.SHOWING and not session.can_rate
+    assert session.rate(3) is None  # painted, but the previous write is not acknowledged yet
     assert len(pending) == 1
     job, ok, _ = pending.pop()
     ok(job())  # type: ignore[operator]
-    assert session.state is SessionState.LOADING and session.current.position == 1  # type: ignore[union-attr]
-    assert session.rate(3) is None  # next case not painted yet
+    assert not session.saving and session.can_rate
+    assert session.current.position == 1  # type: ignore[union-attr]
     assert len(source.log) == 1
+
+
+def test_last_case_waits_for_the_acknowledgement_before_finishing() -> None:
+    pending: list[tuple[object, object, object]] = []
+    source = MemorySource(1)
+    session, _, rec = make(source, write_runner=lambda job, ok, err: pending.append((job, ok, err)))
+    session.start()
+    session.mark_shown()
+    session.rate(2)
+    assert session.state is SessionState.SAVING and not rec.names("finished")
+    job, ok, _ = pending.pop()
+    ok(job())  # type: ignore[operator]
+    assert session.state is SessionState.FINISHED and rec.names("finished")
+
+
+def test_failed_write_after_moving_on_returns_to_the_unsaved_case() -> None:
+    pending: list[tuple[object, object, object]] = []
+    source = MemorySource(3)
+    session, clock, rec = make(source, write_runner=lambda job, ok, err: pending.append((job, ok, err)))
+    session.start()
+    session.mark_shown()
+    clock.t += 4
+    session.rate(5)
+    session.mark_shown()  # next case painted
+    clock.t += 1
+    _, _, err = pending.pop()
+    err(StorageError("disk full (simulated)"))  # type: ignore[operator]
+    (error, acknowledged), = rec.names("error")
+    assert acknowledged is False and "disk full" in str(error)
+    assert session.current.position == 0 and session.state is SessionState.LOADING  # type: ignore[union-attr]
+    session.mark_shown()
+    clock.t += 2
+    session.rate(5)
+    job, ok, _ = pending.pop()
+    ok(job())  # type: ignore[operator]
+    assert [(r.position, r.rating.elapsed_ms) for r in source.log] == [(0, 6000)]  # 4 s before + 2 s after
+
+
+def test_min_view_time_refuses_answers_faster_than_a_human() -> None:
+    source = MemorySource(2)
+    session, clock, _ = make(source, min_view_ms=200)
+    session.start()
+    session.mark_shown()
+    clock.t += 0.05
+    assert session.rate(3) is None
+    clock.t += 0.2
+    assert session.rate(3) is not None
+    with pytest.raises(ValueError, match="min_view_ms"):
+        ReviewSession(source, min_view_ms=-1)
 
 
 def test_elapsed_excludes_pauses_and_counts_from_first_paint() -> None:
@@ -228,8 +282,9 @@ def test_failed_write_is_not_acknowledged_and_can_be_retried() -> None:
     session.rate(4)
     (error, acknowledged), = rec.names("error")
     assert isinstance(error, StorageError) and acknowledged is False
-    assert session.state is SessionState.SHOWING and session.current.position == 0  # type: ignore[union-attr]
+    assert session.state is SessionState.LOADING and session.current.position == 0  # type: ignore[union-attr]
     assert source.log == [] and not rec.names("rating_recorded")
+    session.mark_shown()
     clock.t += 1
     session.rate(4)
     assert [r.score for r in source.log] == [4]

@@ -117,7 +117,8 @@ def open_window(qtbot) -> Iterator[Callable[..., object]]:  # type: ignore[no-un
     windows: list[ReaderWindow] = []
 
     def factory(db_url: str, study: str, reader: str = "r1", settings: Settings | None = None) -> ReaderWindow:
-        window = ReaderWindow(open_reading_source(db_url, study, reader), settings=settings or Settings())
+        # a short minimum viewing time keeps the tests fast; the double-press test uses the default
+        window = ReaderWindow(open_reading_source(db_url, study, reader), settings=settings or Settings(min_view_ms=30))
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()

@@ -31,8 +31,17 @@ def rating_rows(db_url: str, reader: str = "r1") -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute(RATING_SQL, (reader,))]
 
 
-def wait_state(qtbot, window: ReaderWindow, state: SessionState, timeout: int = 5000) -> None:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: window.session.state is state, timeout=timeout)
+def wait_state(qtbot, window: ReaderWindow, state: SessionState, timeout: int = 10000) -> None:  # type: ignore[no-untyped-def]
+    """Wait for ``state``; on timeout say where the session and the view were (for a loaded CI machine)."""
+    try:
+        qtbot.waitUntil(lambda: window.session.state is state, timeout=timeout)
+    except Exception as exc:
+        view = window.rating.view
+        raise AssertionError(
+            f"waited {timeout} ms for {state}: session {window.session.state} at {window.session.current}, "
+            f"saving={window.session.saving}, view has {view._prepared and view._prepared.blinded_id}, "
+            f"first paint pending={view._first_paint_pending}, banner={window.rating.banner.text()!r}"
+        ) from exc
 
 
 def press(qtbot, window: ReaderWindow, key: str | Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
@@ -47,11 +56,19 @@ def begin(qtbot, window: ReaderWindow) -> None:  # type: ignore[no-untyped-def]
     wait_state(qtbot, window, SessionState.SHOWING)
 
 
+def ready(qtbot, window: ReaderWindow) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a rating key would be accepted (painted, nothing in flight, minimum viewing time)."""
+    session = window.session
+    qtbot.waitUntil(lambda: session.can_rate and session.elapsed_ms() >= session.min_view_ms, timeout=5000)
+
+
 def rate_current(qtbot, window: ReaderWindow, score: int) -> None:  # type: ignore[no-untyped-def]
     """Press the score key, wait for the write to be acknowledged and the next state to settle."""
-    before = len(window.session._latest), window.session.current
+    session = window.session
+    qtbot.waitUntil(lambda: session.can_rate and session.elapsed_ms() >= session.min_view_ms, timeout=5000)
+    before = len(session._latest), session.current
     press(qtbot, window, str(score))
-    qtbot.waitUntil(lambda: window.session.state is not SessionState.SAVING
-                    and (len(window.session._latest), window.session.current) != before, timeout=5000)
-    if window.session.state is SessionState.LOADING:
+    qtbot.waitUntil(lambda: not session.saving and session.state is not SessionState.SAVING
+                    and (len(session._latest), session.current) != before, timeout=5000)
+    if session.state is SessionState.LOADING:
         wait_state(qtbot, window, SessionState.SHOWING)

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import begin, press, rate_current, rating_rows, wait_state
+from helpers import begin, press, rate_current, rating_rows, ready, wait_state
 from PySide6.QtCore import Qt
 
 from turingview.core.review_session import SessionState
@@ -76,11 +76,13 @@ def test_failed_write_is_not_acknowledged_and_can_be_retried(qtbot, make_study, 
     rate_current(qtbot, window, 3)
     second = window.session.current
     set_study_status(db_url, study, "closed", reason="coordinator closed it mid-session (test)")
+    ready(qtbot, window)
     press(qtbot, window, "4")
     qtbot.waitUntil(window.rating.banner.isVisible, timeout=5000)
     text = window.rating.banner.text()
     assert "NOT saved" in text and "acknowledged before is safe" in text
-    assert window.session.state is SessionState.SHOWING and window.session.current == second
+    wait_state(qtbot, window, SessionState.SHOWING)
+    assert window.session.current == second  # back on the unsaved case
     assert len(rating_rows(db_url)) == 1
     set_study_status(db_url, study, "open", reason="reopened (test)")
     rate_current(qtbot, window, 4)  # the retry
@@ -112,7 +114,7 @@ def test_nothing_on_screen_names_a_file_or_the_truth(qtbot, make_study, open_win
 
 def test_help_overlay_and_rebound_keys(qtbot, make_study, open_window) -> None:  # type: ignore[no-untyped-def]
     db_url, study = make_study(training=False)
-    settings = with_binding(with_binding(Settings(), "rate_3", ("F3",)), "help", ("F2",))
+    settings = with_binding(with_binding(Settings(min_view_ms=30), "rate_3", ("F3",)), "help", ("F2",))
     window = open_window(db_url, study, settings=settings)
     begin(qtbot, window)
     press(qtbot, window, Qt.Key.Key_F2)
@@ -122,6 +124,7 @@ def test_help_overlay_and_rebound_keys(qtbot, make_study, open_window) -> None: 
     press(qtbot, window, "3")  # no longer bound
     qtbot.wait(100)
     assert rating_rows(db_url) == []
+    ready(qtbot, window)
     press(qtbot, window, Qt.Key.Key_F3)
     qtbot.waitUntil(lambda: len(rating_rows(db_url)) == 1, timeout=5000)
     assert rating_rows(db_url)[0]["score"] == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from helpers import begin, press, rate_current, rating_rows, wait_state
+from helpers import begin, press, rate_current, rating_rows, ready, wait_state
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
@@ -118,14 +118,18 @@ def test_preset_key_and_slice_scroll_are_logged(qtbot, make_study, open_window) 
 
 
 def test_double_key_press_gives_exactly_one_rating(qtbot, make_study, open_window) -> None:  # type: ignore[no-untyped-def]
+    from turingview.core.settings import Settings
+
     db_url, study = make_study(training=False)
-    window = open_window(db_url, study)
+    window = open_window(db_url, study, settings=Settings())  # the default minimum viewing time
     begin(qtbot, window)
+    ready(qtbot, window)
     first = window.session.current
     press(qtbot, window, "3")
     press(qtbot, window, "3")  # same intent, while SAVING or before the next image is painted
     qtbot.waitUntil(lambda: window.session.latest_rating(first.position) is not None, timeout=5000)
     wait_state(qtbot, window, SessionState.SHOWING)
+    qtbot.wait(250)  # even once the next image has been up long enough, nothing more arrives
     rows = rating_rows(db_url)
     assert len(rows) == 1 and rows[0]["position"] == first.position and rows[0]["score"] == 3
 
@@ -156,6 +160,7 @@ def test_training_ratings_are_kept_apart_with_feedback(qtbot, make_study, open_w
     begin(qtbot, window)
     assert window.rating.progress.text() == "Training 1 / 2"
     for _ in range(2):
+        ready(qtbot, window)
         press(qtbot, window, "2")
         wait_state(qtbot, window, SessionState.FEEDBACK)
         assert window.rating.feedback_row.isVisible()

@@ -7,14 +7,19 @@ events through the tiny Qt-free :class:`Signal`. The view subscribes once and on
 State machine::
 
     IDLE --start()--> LOADING --mark_shown()--> SHOWING --rate()--> SAVING
-    SAVING --write acknowledged--> LOADING (next case) | FEEDBACK (training case) | FINISHED
-    SAVING --write failed--> SHOWING (nothing acknowledged; the reader may answer again)
+    SAVING --(write in flight)--> LOADING (next study case, shown while the write completes)
+    SAVING --write acknowledged--> FEEDBACK (training case) | LOADING (next) | FINISHED (after the last)
+    write failed --> LOADING of the failed case again (nothing acknowledged; the reader answers again)
     FEEDBACK --acknowledge_feedback()--> LOADING (next case) | FINISHED
     LOADING/SHOWING/FEEDBACK --pause()--> PAUSED --resume()--> LOADING (same case, time so far kept)
 
-A rating is accepted only in ``SHOWING``; the session moves to ``SAVING`` before the write starts, so a
-second key press of the same intent finds ``SAVING`` (or ``LOADING`` of the next case) and is refused.
-The storage's unique ``(position, revision)`` constraint refuses a stale or repeated answer as well.
+A rating is accepted only in ``SHOWING``, only when no other write is in flight, and only once the image
+has been on screen for ``min_view_ms`` (a key press faster than a human response cannot be about the image
+just painted). The session moves to ``SAVING`` before the write starts, so a second key press of the same
+intent is refused; the storage's unique ``(position, revision)`` constraint refuses a stale or repeated
+answer as well. So that the next image appears at once, the next study case is shown while the write is in
+flight; it cannot be rated before that write is acknowledged, and if the write fails the session returns to
+the unsaved case with its viewing time so far.
 
 Writes go through a *write runner*: ``runner(job, on_done, on_error)``. The default runs the job at once
 (tests, scripts); the Qt view passes one that runs the job on its single database-writer thread and calls
@@ -167,8 +172,13 @@ class ReviewSession:
         write_runner: WriteRunner = run_immediately,
         monotonic: Callable[[], float] = time.monotonic,
         utcnow: Callable[[], datetime] = lambda: datetime.now(UTC),
+        min_view_ms: int = 0,
     ) -> None:
+        if min_view_ms < 0:
+            raise ValueError(f"min_view_ms {min_view_ms!r} must be >= 0")
         self.source = source
+        self.min_view_ms = int(min_view_ms)
+        self._in_flight: RatingInput | None = None
         self.info: ReaderStudyInfo = source.study_info()
         self.order: tuple[BlindedCase, ...] = tuple(sorted(source.order(), key=lambda c: c.position))
         if not self.order:
@@ -233,9 +243,16 @@ class ReviewSession:
         return Progress(block.index(case) + 1, len(block), case.is_training)
 
     @property
+    def saving(self) -> bool:
+        """A rating write is in flight (not yet acknowledged)."""
+        return self._in_flight is not None
+
+    @property
     def can_go_back(self) -> bool:
         """Back is allowed by the study and there is an earlier case in the same block."""
         if not self.info.allow_back or self._state not in (SessionState.SHOWING, SessionState.LOADING):
+            return False
+        if self._in_flight is not None:
             return False
         return self._index > 0 and self.order[self._index - 1].is_training == self.order[self._index].is_training
 
@@ -245,6 +262,7 @@ class ReviewSession:
         case = self.current
         return (
             case is not None
+            and self._in_flight is None
             and self._state in (SessionState.SHOWING, SessionState.LOADING)
             and case.position in self._latest
         )
@@ -253,7 +271,7 @@ class ReviewSession:
     def can_rate(self) -> bool:
         """A rating would be accepted now."""
         case = self.current
-        if self._state is not SessionState.SHOWING or case is None:
+        if self._state is not SessionState.SHOWING or case is None or self._in_flight is not None:
             return False
         return case.position not in self._latest or self.info.allow_changes
 
@@ -269,7 +287,7 @@ class ReviewSession:
         if case is None or n <= 0:
             return ()
         start = self.order.index(case) + 1
-        after = [c for c in self.order[start:] if c.position not in self._latest]
+        after = [c for c in self.order[start:] if not self._done(c.position)]
         return tuple(after[:n])
 
     def elapsed_ms(self) -> int:
@@ -311,7 +329,8 @@ class ReviewSession:
         """Rate the current case and start the write.
 
         Returns the submitted :class:`RatingInput`, or ``None`` when the session is not ``SHOWING`` (a
-        repeated key press while the previous answer is being saved, or before the image is painted).
+        repeated key press while the previous answer is being saved, or before the image is painted), when
+        another write is in flight, or when the image has been shown for less than ``min_view_ms``.
 
         Raises
         ------
@@ -321,7 +340,9 @@ class ReviewSession:
             The case was already rated and the study does not allow changes.
         """
         case = self.current
-        if self._state is not SessionState.SHOWING or case is None:
+        if self._state is not SessionState.SHOWING or case is None or self._in_flight is not None:
+            return None
+        if self.elapsed_ms() < self.min_view_ms:
             return None
         self.info.scale.validate(score)
         unknown = [flag for flag in artefacts if flag not in self.info.artefact_flags]
@@ -346,6 +367,7 @@ class ReviewSession:
             comment=comment.strip() if self.info.comments else "",
         )
         self._freeze_clock()
+        self._in_flight = rating
         self._set_state(SessionState.SAVING)
         source = self.source
 
@@ -354,6 +376,10 @@ class ReviewSession:
             feedback = source.training_feedback(case.blinded_id) if case.is_training else None
             return _WriteResult(recorded, feedback)
 
+        if not case.is_training and self._first_unrated(after=self._index) is not None:
+            # show the next study case at once; it is not ratable until this write is acknowledged
+            self._advance()
+        # the runner sees LOADING (next case on its way) or SAVING (training / last case: waiting on the write)
         self._runner(job, self._on_saved, lambda exc: self._on_save_failed(rating, exc))
         return rating
 
@@ -415,11 +441,15 @@ class ReviewSession:
             if known is None or recorded.revision >= known.revision:
                 self._latest[recorded.position] = recorded
 
+    def _done(self, position: int) -> bool:
+        """Rated, or being written right now."""
+        return position in self._latest or (self._in_flight is not None and self._in_flight.position == position)
+
     def _first_unrated(self, *, after: int) -> int | None:
         """Index of the first unrated case after index ``after``, else the first unrated anywhere."""
         indices = list(range(after + 1, len(self.order))) + list(range(0, after + 1))
         for index in indices:
-            if self.order[index].position not in self._latest:
+            if not self._done(self.order[index].position):
                 return index
         return None
 
@@ -452,23 +482,37 @@ class ReviewSession:
         self.finished.emit()
 
     def _on_saved(self, result: _WriteResult) -> None:
+        self._in_flight = None
         self._latest[result.recorded.position] = result.recorded
         self.rating_recorded.emit(result.recorded, result.feedback)
-        if result.feedback is not None:
+        if self._state is not SessionState.SAVING:
+            # already on the next case: it becomes ratable now
+            self.state_changed.emit(self._state)
+        elif result.feedback is not None:
             self._set_state(SessionState.FEEDBACK)
         else:
             self._advance()
 
     def _on_save_failed(self, rating: RatingInput, exc: BaseException) -> None:
+        self._in_flight = None
         error = exc if isinstance(exc, TuringViewError) else TuringViewError(f"unexpected error while saving: {exc!r}")
         if isinstance(exc, DuplicateRatingError):
             # another writer got there first: take the log as the truth and move on from there
             self._load_recorded(self.source.recorded_ratings())
             if rating.position in self._latest:
                 self.error.emit(error, True)
-                self._advance()
+                if self._state is SessionState.SAVING:
+                    self._advance()
+                else:
+                    self.state_changed.emit(self._state)
                 return
-        # Not acknowledged: stay on the case, keep its clock running from where it stopped.
+        # Not acknowledged: back to the unsaved case, its clock continuing from where it stopped.
+        if self._state is SessionState.SAVING and self.current is not None and self.current.position == rating.position:
+            self._shown_mono = self._monotonic()
+            self._set_state(SessionState.SHOWING)
+        else:
+            index = next(i for i, c in enumerate(self.order) if c.position == rating.position)
+            self._go_to(index)
+            self._shown_at = rating.shown_at
+            self._elapsed_s = rating.elapsed_ms / 1000.0
         self.error.emit(error, False)
-        self._shown_mono = self._monotonic()
-        self._set_state(SessionState.SHOWING)

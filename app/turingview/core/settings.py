@@ -83,12 +83,16 @@ class Settings:
         Cases decoded and rendered ahead of the current one (0..16).
     start_full_screen
         Open the reading screen full screen.
+    min_view_ms
+        An answer is accepted only once the image has been on screen this long (0..5000 ms): a key press
+        faster than a human response cannot be about the image just painted (guards double presses).
     """
 
     key_bindings: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_KEY_BINDINGS))
     theme: str = "dark"
     prefetch_depth: int = 3
     start_full_screen: bool = False
+    min_view_ms: int = 200
     version: int = SETTINGS_VERSION
 
     def __post_init__(self) -> None:
@@ -96,6 +100,8 @@ class Settings:
             raise ValueError(f"theme {self.theme!r} is not one of {list(THEMES)}")
         if not isinstance(self.prefetch_depth, int) or not 0 <= self.prefetch_depth <= 16:
             raise ValueError(f"prefetch_depth {self.prefetch_depth!r} must be an integer 0..16")
+        if not isinstance(self.min_view_ms, int) or not 0 <= self.min_view_ms <= 5000:
+            raise ValueError(f"min_view_ms {self.min_view_ms!r} must be an integer 0..5000")
         merged = dict(DEFAULT_KEY_BINDINGS)
         for action, keys in self.key_bindings.items():
             if action not in ACTIONS:
@@ -121,6 +127,7 @@ class Settings:
             "theme": self.theme,
             "prefetch_depth": self.prefetch_depth,
             "start_full_screen": self.start_full_screen,
+            "min_view_ms": self.min_view_ms,
             "key_bindings": {a: list(k) for a, k in self.key_bindings.items()},
         }
 

@@ -8,6 +8,7 @@ zoom factor, drawn small in a muted grey at the corners, identically for every c
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -17,10 +18,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from turingview.core.domain import DisplayState
 from turingview.imaging.display import render_slice
 from turingview.imaging.volume import Window
-from turingview.ui.workers import PreparedImage, to_qimage
+from turingview.ui.workers import FIT_MARGIN, PreparedImage, to_qimage
 
 ZOOM_MIN, ZOOM_MAX, ZOOM_STEP = 0.25, 16.0, 1.15
-FIT_MARGIN = 6  # px of black around the fitted image, so its edges stay visible
 _OVERLAY = QColor(150, 156, 166)
 
 
@@ -51,6 +51,7 @@ class ImageView(QWidget):
         self._view: _View | None = None
         self._image: QImage | None = None
         self._first_paint_pending = False
+        self.painted_at = 0.0  # perf_counter() when the image was last drawn (diagnostics, benchmark)
         self._drag_button: Qt.MouseButton | None = None
         self._drag_origin = QPointF()
         self._drag_view: _View | None = None
@@ -189,8 +190,16 @@ class ImageView(QWidget):
         if self._image is None or self._view is None:
             painter.end()
             return
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._view.zoom < 4.0)
-        painter.drawImage(self._target(), self._image)
+        target = self._target()
+        scaled = self._prepared.scaled if self._prepared is not None else None
+        if (scaled is not None and self._image is self._prepared.image and self._view.zoom == 1.0  # type: ignore[union-attr]
+                and self._view.pan_x == 0.0 and self._view.pan_y == 0.0
+                and abs(scaled.width() - target.width()) < 1 and abs(scaled.height() - target.height()) < 1):
+            painter.drawImage(target.topLeft().toPoint(), scaled)  # pre-scaled on a decode thread: a plain blit
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._view.zoom < 4.0)
+            painter.drawImage(target, self._image)
+        self.painted_at = time.perf_counter()
         self._draw_overlays(painter)
         painter.end()
         if self._first_paint_pending:

@@ -9,8 +9,9 @@ acknowledged was lost. The title bar shows the study and the reader, never a fil
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
@@ -26,6 +27,9 @@ from turingview.ui.rating_page import RatingPage
 from turingview.ui.workers import GuiBridge, Prefetcher, PreparedImage, Workers
 
 log = logging.getLogger(__name__)
+
+#: Longest wait for the next image's first paint before a deferred rating write starts anyway (ms).
+WRITE_DEFER_MS = 50
 
 _NO_REPEAT = {"rate_1", "rate_2", "rate_3", "rate_4", "rate_5", "back", "forward", "continue", "pause", "help",
               "fullscreen"}
@@ -55,7 +59,14 @@ class ReaderWindow(QMainWindow):
         self._owns_source = owns_source
         self.bridge = GuiBridge(self)
         self.workers = Workers(self.bridge)
-        self.session = ReviewSession(source, write_runner=self.workers.write)
+        self._write_later: tuple[Any, Any, Any] | None = None
+        self._prefetch_pending = False
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(WRITE_DEFER_MS)
+        self._flush_timer.timeout.connect(self._flush_write)
+        self.session = ReviewSession(source, write_runner=self._write_after_paint,
+                                     min_view_ms=self.settings.min_view_ms)
         self.prefetcher = Prefetcher(source, self.workers, depth=self.settings.prefetch_depth)
         info = self.session.info
         self.setWindowTitle(f"TuringView — {info.study_name} — reader {info.reader_id}")
@@ -79,6 +90,7 @@ class ReaderWindow(QMainWindow):
         self.session.error.connect(self._on_error)
         # ... and turns the reader's intents into session calls
         self.rating.view.painted.connect(self.session.mark_shown, Qt.ConnectionType.QueuedConnection)
+        self.rating.view.painted.connect(self._after_paint)
         self.rating.score_clicked.connect(self.rate)
         self.rating.back_clicked.connect(self.session.back)
         self.rating.forward_clicked.connect(self.session.forward)
@@ -100,6 +112,28 @@ class ReaderWindow(QMainWindow):
         if first is not None:
             upcoming = self.session.upcoming(self.settings.prefetch_depth)
             self.prefetcher.keep(first.blinded_id, [first.blinded_id] + [c.blinded_id for c in upcoming])
+
+    # ------------------------------------------------------------------ writes
+    def _write_after_paint(self, job: Any, on_done: Any, on_error: Any) -> None:
+        """Write runner: when the next case is on its way, start the write right after it is painted.
+
+        The write then never competes with the paint of the next image for the interpreter; it is not
+        acknowledged (and the next case not ratable) until it is durable. Without a next image (training,
+        last case) the write starts at once; :meth:`shutdown` flushes a deferred write before joining.
+        """
+        if self._write_later is not None:
+            self._flush_write()
+        self._write_later = (job, on_done, on_error)
+        if self.session.state is SessionState.LOADING:
+            self._flush_timer.start()  # fallback, should no paint come (hidden window)
+        else:
+            self._flush_write()
+
+    def _flush_write(self) -> None:
+        self._flush_timer.stop()
+        pending, self._write_later = self._write_later, None
+        if pending is not None:
+            self.workers.write(*pending)
 
     # ------------------------------------------------------------------ intents
     def begin(self) -> None:
@@ -188,10 +222,28 @@ class ReaderWindow(QMainWindow):
         self.rating.hide_banner()
         self.rating.view.hidden_message = ""
         self.rating.view.set_image(None)
-        upcoming = self.session.upcoming(self.settings.prefetch_depth)
-        self.prefetcher.keep(case.blinded_id, [c.blinded_id for c in upcoming])
         self.prefetcher.request(case.blinded_id, lambda result, c=case: self._on_image(c, result))
+        # refill the prefetch window only once this image is painted, so decoding never delays it
+        self._prefetch_pending = True
+        if not self.prefetcher.is_ready(case.blinded_id):
+            self._refill_prefetch()
         self.stack.setCurrentWidget(self.rating)
+
+    def _refill_prefetch(self) -> None:
+        case = self.session.current
+        self._prefetch_pending = False
+        if case is not None and not self._closed:
+            view = self.rating.view
+            if view.isVisible():
+                self.prefetcher.view_size = (view.width(), view.height())
+            upcoming = self.session.upcoming(self.settings.prefetch_depth)
+            self.prefetcher.keep(case.blinded_id, [c.blinded_id for c in upcoming])
+
+    def _after_paint(self) -> None:
+        """The new image is on screen: now start the deferred write and refill the prefetch window."""
+        self._flush_write()
+        if self._prefetch_pending:
+            self._refill_prefetch()
 
     def _on_image(self, case: BlindedCase, result: PreparedImage | BaseException) -> None:
         if self._closed or self.session.current != case:
@@ -210,7 +262,7 @@ class ReaderWindow(QMainWindow):
         session = self.session
         self.rating.set_interactive(session.can_rate, can_back=session.can_go_back,
                                     can_forward=session.can_go_forward)
-        self.rating.set_status({SessionState.SAVING: "Saving…", SessionState.LOADING: "Loading…"}.get(state, ""))
+        self.rating.set_status("Saving…" if session.saving else "Loading…" if state is SessionState.LOADING else "")
         if state is SessionState.PAUSED:
             self.rating.view.hidden_message = "Paused"
             self.message.show_message("Paused", "The image is hidden and the clock is stopped. "
@@ -295,6 +347,7 @@ class ReaderWindow(QMainWindow):
         _geometry_store().setValue("geometry", self.saveGeometry())
         if self.session.state is SessionState.SHOWING or self.session.state is SessionState.LOADING:
             self.session.pause()
+        self._flush_write()
         self.workers.shutdown()
         self.session.close()
         if self._owns_source:

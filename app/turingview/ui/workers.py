@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QImage
 
 from turingview.core.errors import ImageLoadError, TuringViewError
@@ -74,6 +74,7 @@ class PreparedImage:
     slice_index: int
     image: QImage
     preset: str | None = None
+    scaled: QImage | None = None  # ``image`` already scaled to the view's fitted size (a 1:1 blit to paint)
 
 
 def initial_window(volume: ImageVolume) -> tuple[Window | None, str | None]:
@@ -90,13 +91,31 @@ def initial_window(volume: ImageVolume) -> tuple[Window | None, str | None]:
     return default_window(volume), None
 
 
-def prepare(source: ReadingSource, blinded_id: str) -> PreparedImage:
-    """Decode and render the first view of a case (runs on a decode thread)."""
+#: Black margin (px) around the fitted image, so its edges stay visible.
+FIT_MARGIN = 6
+
+
+def fitted_size(volume: ImageVolume, width: int, height: int) -> tuple[int, int]:
+    """On-screen size of ``volume``'s slices fitted (zoom 1) into a ``width`` x ``height`` view.
+
+    The displayed aspect comes from the pixel spacing (:attr:`ImageVolume.pixel_aspect`).
+    """
+    phys_w, phys_h = float(volume.cols), float(volume.rows) * volume.pixel_aspect
+    scale = max(min((width - 2 * FIT_MARGIN) / phys_w, (height - 2 * FIT_MARGIN) / phys_h), 1e-3)
+    return max(1, round(phys_w * scale)), max(1, round(phys_h * scale))
+
+
+def prepare(source: ReadingSource, blinded_id: str, view_size: tuple[int, int] | None = None) -> PreparedImage:
+    """Decode and render the first view of a case, scaled to the view when its size is known (decode thread)."""
     volume = source.load_image(blinded_id)
     window, preset = initial_window(volume)
     index = volume.middle_slice
     image = to_qimage(render_slice(volume, index, window))
-    return PreparedImage(blinded_id, volume, window, index, image, preset)
+    scaled = None
+    if view_size is not None and min(view_size) > 2 * FIT_MARGIN:
+        w, h = fitted_size(volume, *view_size)
+        scaled = image.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return PreparedImage(blinded_id, volume, window, index, image, preset, scaled)
 
 
 class Workers:
@@ -167,6 +186,8 @@ class Prefetcher:
         self._pending: dict[str, Future[Any] | None] = {}
         self._waiters: dict[str, list[Callable[[PreparedImage | BaseException], None]]] = {}
         self._lock = threading.Lock()
+        #: Size of the image view; set by the window so prepared cases come pre-scaled.
+        self.view_size: tuple[int, int] | None = None
 
     def request(self, blinded_id: str, callback: Callable[[PreparedImage | BaseException], None]) -> None:
         """Deliver the prepared case to ``callback`` (now if ready, else when decoded)."""
@@ -180,6 +201,11 @@ class Prefetcher:
     def is_ready(self, blinded_id: str) -> bool:
         return blinded_id in self._ready
 
+    @property
+    def busy(self) -> bool:
+        """Some case is being decoded."""
+        return bool(self._pending)
+
     def keep(self, current: str, upcoming: Sequence[str]) -> None:
         """Prefetch ``upcoming[:depth]``; evict everything but those and ``current``."""
         wanted = [current, *list(upcoming)[: self.depth]]
@@ -192,10 +218,10 @@ class Prefetcher:
     def _start(self, blinded_id: str) -> None:
         if blinded_id in self._ready or blinded_id in self._pending:
             return
-        source = self.source
+        source, size = self.source, self.view_size
         self._pending[blinded_id] = None
         self._pending[blinded_id] = self.workers.decode(
-            lambda: prepare(source, blinded_id),
+            lambda: prepare(source, blinded_id, size),
             lambda prepared: self._finish(blinded_id, prepared),
             lambda error: self._finish(blinded_id, error),
         )
