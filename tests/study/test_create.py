@@ -199,3 +199,13 @@ def test_artifacts_are_stored_and_audited(sqlite_url: str, study_files: StudyFil
     with pytest.raises(InvalidInputError, match="plain JSON"):
         save_artifact(sqlite_url, "S", "realism", {"bad": object()})
     assert get_study(sqlite_url, "S").audit_events == 4
+
+
+def test_training_count_holds_out_balanced_cases_reproducibly(sqlite_url: str, study_files: StudyFiles) -> None:
+    a = create_study(sqlite_url, "A", manifest=study_files.manifest, readers=["r"], seed=4, training_count=3)
+    create_study(sqlite_url, "B", manifest=study_files.manifest, readers=["r"], seed=4, training_count=3)
+    assert (a.n_cases, a.n_training, a.n_real, a.n_synthetic) == (9, 5, 4, 5)
+    held = {r["case_id"] for r in case_records(sqlite_url, "A") if r["role"] == "training"}
+    assert held == {r["case_id"] for r in case_records(sqlite_url, "B") if r["role"] == "training"}
+    with pytest.raises(ImportProblemsError, match="cannot hold out 6 real"):
+        create_study(sqlite_url, "C", manifest=study_files.manifest, seed=4, training_count=12)

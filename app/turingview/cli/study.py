@@ -76,6 +76,8 @@ def _split_readers(text: str | None) -> list[str]:
 @click.option("--repeat-fraction", type=float, default=0.0, show_default=True,
               help="Fraction of cases read twice, far apart (intra-reader agreement), 0-0.5.")
 @click.option("--training-manifest", type=click.Path(path_type=Path), help="CSV of training cases (shown first).")
+@click.option("--training", "training_count", type=int, default=0, show_default=True,
+              help="Hold out N cases (half real, half synthetic, drawn with the seed) as the training block.")
 @click.option("--protocol", "protocol_file", type=click.Path(path_type=Path),
               help="Text file with the reader protocol.")
 @click.option("--scale", "scale_file", type=click.Path(path_type=Path),
@@ -86,6 +88,7 @@ def _split_readers(text: str | None) -> list[str]:
 @db_option
 def create_command(name: str, real_dirs: tuple[Path, ...], synthetic_dirs: tuple[Path, ...], manifest: Path | None,
                    readers: str, seed: int | None, repeat_fraction: float, training_manifest: Path | None,
+                   training_count: int,
                    protocol_file: Path | None, scale_file: Path | None, allow_back: bool, allow_changes: bool,
                    binary_call: bool, db_url: str | None) -> None:
     """Create study NAME from folders and/or a manifest (all-or-nothing; the study starts as a draft)."""
@@ -120,6 +123,7 @@ def create_command(name: str, real_dirs: tuple[Path, ...], synthetic_dirs: tuple
                                readers=_split_readers(readers), seed=seed, repeat_fraction=repeat_fraction,
                                training_manifest_rows=training_rows, allow_back=allow_back,
                                allow_changes=allow_changes, binary_call=binary_call, progress=progress,
+                               training_count=training_count,
                                **({"protocol_text": DEFAULT_PROTOCOL} | kwargs))  # type: ignore[arg-type]
     except ImportProblemsError as error:
         raise InvalidInputError(one_line(error)) from error

@@ -123,6 +123,12 @@ class StudyStore:
         rows = self.session.execute(select(*cols).where(Case.study_id == study.id))
         return [[*row[:-1], bool(row[-1])] for row in rows]
 
+    def case_truth(self, case_id: int) -> str:
+        truth = self.session.scalars(select(Case.truth).where(Case.id == case_id)).one_or_none()
+        if truth is None:
+            raise NotFoundError(f"no case #{case_id}")
+        return truth
+
     def blinded_ids(self, study: Study) -> dict[int, str]:
         query = select(Case.id, Case.blinded_id).where(Case.study_id == study.id)
         return {i: b for i, b in self.session.execute(query)}

@@ -35,7 +35,7 @@ from turingview.study.manifest import (
     specs_from_dir,
     specs_from_rows,
 )
-from turingview.study.randomise import build_order, reader_seed
+from turingview.study.randomise import HashRng, build_order, reader_seed
 
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
@@ -103,8 +103,11 @@ def create_study(db_url: str | None, name: str, *, real_dirs: Sequence[str | Pat
                  scale_labels: Sequence[str] = DEFAULT_SCALE_LABELS, allow_back: bool = False,
                  allow_changes: bool = False, progress: Progress | None = None, cancel: Cancel | None = None,
                  binary_call: bool = False, comments: bool = True,
-                 artefact_flags: Sequence[str] = DEFAULT_ARTEFACT_FLAGS):
+                 artefact_flags: Sequence[str] = DEFAULT_ARTEFACT_FLAGS, training_count: int = 0):
     """Create a study in state DRAFT (see the module docstring); returns its :class:`StudySummary`.
+
+    ``training_count`` moves that many study cases (half real, half synthetic, drawn with the study seed)
+    into the training block, in addition to any ``role=training`` rows.
 
     Raises
     ------
@@ -147,6 +150,8 @@ def create_study(db_url: str | None, name: str, *, real_dirs: Sequence[str | Pat
         report(done, total, message)
 
     check_and_hash(specs, problems, tick=lambda path: tick(f"checking {Path(path).name}"))
+    if training_count:
+        problems += hold_out_training(specs, int(training_count), seed)
     study_specs = [s for s in specs if not s.is_training]
     for truth in Truth:
         if not any(s.truth is truth for s in study_specs) and specs:
@@ -176,8 +181,9 @@ def create_study(db_url: str | None, name: str, *, real_dirs: Sequence[str | Pat
             raise ImportProblemsError(problems, what=f"study {name!r} import")
         if stop():
             raise CancelledError(f"creation of study {name!r} cancelled; nothing was written")
-        settings = {"allow_back": bool(allow_back), "allow_changes": bool(allow_changes),
-                    "repeat_fraction": float(repeat_fraction), "binary_call": bool(binary_call),
+        settings = {"training_count": int(training_count), "allow_back": bool(allow_back),
+                    "allow_changes": bool(allow_changes), "repeat_fraction": float(repeat_fraction),
+                    "binary_call": bool(binary_call),
                     "comments": bool(comments), "artefact_flags": list(artefact_flags)}
         manifest_sha = hashlib.sha256(Path(manifest).read_bytes()).hexdigest() if manifest else None
         with store_scope(db_url, write=True) as store:
@@ -211,6 +217,25 @@ def create_study(db_url: str | None, name: str, *, real_dirs: Sequence[str | Pat
                 assign_reader(store, study, reader)
     report(total, total, f"study {name!r} created")
     return get_study(db_url, name)
+
+
+def hold_out_training(specs: Sequence[CaseSpec], count: int, seed: int) -> list[str]:
+    """Mark ``count`` study cases as training: ``ceil(count/2)`` real and ``floor(count/2)`` synthetic, drawn
+    reproducibly from the study seed. Returns problems (too few cases) instead of raising."""
+    if count < 0:
+        return [f"training count {count} is negative"]
+    rng = HashRng(reader_seed(seed, "\x00training"))
+    wanted = {Truth.REAL: (count + 1) // 2, Truth.SYNTHETIC: count // 2}
+    out = []
+    for truth, n in wanted.items():
+        pool = sorted((s for s in specs if not s.is_training and s.truth is truth), key=lambda s: s.label)
+        if n > len(pool) - 1:
+            out.append(f"cannot hold out {n} {truth.value} training case(s): only {len(pool)} {truth.value} "
+                       "study case(s), and at least one must stay in the study")
+            continue
+        for spec in rng.shuffled(pool)[:n]:
+            spec.is_training = True
+    return out
 
 
 def _load(path: Path):

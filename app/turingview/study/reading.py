@@ -89,8 +89,7 @@ class DatabaseReadingSource:
         if item is None or not item.is_training:
             raise BlindingError(f"case {blinded_id} is not a training case: its truth stays hidden")
         with store_scope(self._db_url) as store:
-            study = store.study(self._info.study_name)
-            truth = next(c.truth for c in store.cases(study) if c.id == item.case_id)
+            truth = store.case_truth(item.case_id)
         return Truth(truth)
 
     def close(self) -> None:
