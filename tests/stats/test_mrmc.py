@@ -233,3 +233,15 @@ def test_long_form_errors():
         mrmc_input_from_long(["a", "b"], ["t", "t"], ["c1", "c1"], [1, 2], ["real", "synthetic"])
     with pytest.raises(ValueError, match="reader 'b' has no score for case 'c2' under test 't'"):
         mrmc_input_from_long(["a", "a", "b"], ["t"] * 3, ["c1", "c2", "c1"], [1, 2, 3], ["real", "synthetic", "real"])
+
+
+def test_per_test_auc_tested_against_half(vandyke):
+    # statistic = (AUC - 0.5) / SE with the single-test Hillis df (random readers) or z (fixed readers).
+    from scipy import stats as st
+
+    r = or_mrmc(*vandyke)
+    for t in r.tests:
+        assert t.auc.statistic == approx((t.auc.estimate - 0.5) / t.auc.se)
+        assert t.auc.p_value == approx(2 * st.t.sf(abs(t.auc.statistic), t.auc.df))
+    f = or_mrmc(*vandyke, readers="fixed")
+    assert f.tests[0].auc.p_value == approx(2 * st.norm.sf(abs(f.tests[0].auc.statistic)))

@@ -326,12 +326,16 @@ def _single_test(
         se = math.sqrt(max((var_i + (r - 1) * max(cov2_i or 0.0, 0.0)) / r, 0.0))
         z = float(stats.norm.ppf(1 - alpha / 2))
         if r == 1:
-            method = f"AUC, single reader (fixed reader, random cases); {covariance} SE; z CI"
+            method = f"AUC, single reader (fixed reader, random cases); {covariance} SE; z CI; z test of AUC = 0.5"
             note = "single reader: no reader variance; CI reflects case sampling only"
         else:
-            method = f"reader-averaged AUC, fixed readers random cases (FRRC); {covariance} covariance; z CI"
+            method = (
+                f"reader-averaged AUC, fixed readers random cases (FRRC); {covariance} covariance; z CI; "
+                "z test of AUC = 0.5"
+            )
             note = "fixed readers: the CI applies to these readers only"
-        e = Estimate(est, se, max(0.0, est - z * se), min(1.0, est + z * se), r, method, note=note)
+        stat, pv = _vs_half(est, se, None)
+        e = Estimate(est, se, max(0.0, est - z * se), min(1.0, est + z * se), r, method, stat, pv, note=note)
         return MrmcTestResult(tid, e, reader_aucs, ms_r_i, var_i, cov2_i)
     assert ms_r_i is not None and cov2_i is not None
     v = ms_r_i + r * max(cov2_i, 0.0)
@@ -340,7 +344,8 @@ def _single_test(
     if ms_r_i > 0:
         df = v**2 / (ms_r_i**2 / (r - 1))
         q = float(stats.t.ppf(1 - alpha / 2, df))
-        e = Estimate(est, se, max(0.0, est - q * se), min(1.0, est + q * se), r, method, df=df)
+        stat, pv = _vs_half(est, se, df)
+        e = Estimate(est, se, max(0.0, est - q * se), min(1.0, est + q * se), r, method, stat, pv, df)
     elif se > 0:
         q = float(stats.norm.ppf(1 - alpha / 2))
         e = Estimate(
@@ -355,3 +360,12 @@ def _single_test(
     else:
         e = Estimate(est, 0.0, est, est, r, method, note="no reader or case variability: SE is 0")
     return MrmcTestResult(tid, e, reader_aucs, ms_r_i, var_i, cov2_i)
+
+
+def _vs_half(est: float, se: float, df: float | None) -> tuple[float | None, float | None]:
+    """Two-sided test of AUC = 0.5 (readers cannot tell real from synthetic): t(df), or z when df is None."""
+    if se <= 0:
+        return None, None
+    stat = (est - 0.5) / se
+    p = stats.norm.sf(abs(stat)) if df is None else stats.t.sf(abs(stat), df)
+    return stat, float(2.0 * p)
