@@ -53,10 +53,12 @@ def grab(window: ReaderWindow, out: Path, name: str) -> None:
 
 
 def rate(window: ReaderWindow, score: int) -> None:
-    current = window.session.current
+    session = window.session
+    pump(lambda: session.can_rate)
+    current = session.current
     window.rate(score)
-    pump(lambda: window.session.state in (SessionState.SHOWING, SessionState.FEEDBACK, SessionState.FINISHED)
-         and window.session.current != current or window.session.state is SessionState.FEEDBACK)
+    pump(lambda: session.state in (SessionState.FEEDBACK, SessionState.FINISHED)
+         or (session.current != current and session.state is SessionState.SHOWING and not session.saving))
 
 
 def right_drag(window: ReaderWindow, dx: int, dy: int) -> None:
@@ -78,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'screens.db'}"
         ensure_demo_study(db_url, manifest=args.manifest or sample_manifest())
-        window = ReaderWindow(StudyBackend(db_url).open_source(DEMO_STUDY, "demo-reader"), settings=Settings())
+        window = ReaderWindow(StudyBackend(db_url).open_source(DEMO_STUDY, "demo-reader"),
+                              settings=Settings(min_view_ms=0))
         window.resize(1280, 800)
         window.show()
         pump(window.isVisible)
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                     training_grabbed = True
                 window.session.acknowledge_feedback()
             if window.session.n_rated == 3 and window.session.state is not SessionState.PAUSED:
-                pump(lambda: window.session.state is SessionState.SHOWING)
+                pump(lambda: window.session.state is SessionState.SHOWING and not window.session.saving)
                 window.toggle_pause()
                 grab(window, args.out, "pause")
                 window.toggle_pause()
