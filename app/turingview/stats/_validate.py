@@ -94,16 +94,16 @@ def truth_mask(truth: Any, n: int | None = None) -> np.ndarray:
 
     Accepts ``"real"``/``"synthetic"`` strings (any case) or :class:`turingview.core.domain.Truth` members.
     """
-    items = list(truth) if not isinstance(truth, str) else [truth]
-    out = np.empty(len(items), dtype=bool)
-    for i, item in enumerate(items):
-        text = str(getattr(item, "value", item)).strip().lower()
-        if text == "real":
-            out[i] = True
-        elif text == "synthetic":
-            out[i] = False
-        else:
-            raise InvalidInputError(f"truth[{i}]={item!r} is not 'real' or 'synthetic'")
+    items = [truth] if isinstance(truth, str) else list(truth)
+    values = np.empty(len(items), dtype=object)
+    values[:] = items
+    # Vectorised: str() of a Truth member is its value (StrEnum); one pass over the labels, no Python loop.
+    labels = np.char.lower(np.char.strip(values.astype(str))) if len(items) else np.array([], dtype=str)
+    out = labels == "real"
+    bad = ~(out | (labels == "synthetic"))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidInputError(f"truth[{i}]={items[i]!r} is not 'real' or 'synthetic'")
     if n is not None and out.size != n:
         raise InvalidInputError(f"truth has {out.size} entries but there are {n} scores")
     return out
