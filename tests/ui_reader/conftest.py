@@ -96,20 +96,11 @@ def make_study(tmp_path: Path, image_rows: list[dict[str, str]]) -> Callable[...
     return factory
 
 
-def activate(window: object) -> None:
-    """Make ``window`` the active window (the offscreen platform does not do it on show)."""
-    import warnings
-
-    from PySide6.QtWidgets import QApplication
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        QApplication.setActiveWindow(window)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def open_window(qtbot) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
     """Build a shown ReaderWindow over the real database; every window is closed after the test."""
+    from reader_helpers import activate
+
     from turingview.core.settings import Settings
     from turingview.study import open_reading_source
     from turingview.ui.reader_window import ReaderWindow

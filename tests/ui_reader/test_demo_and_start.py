@@ -64,3 +64,40 @@ def test_start_screen_opens_the_chosen_study(qtbot, make_study) -> None:  # type
     screen.open_selected()
     assert len(opened) == 1 and opened[0].study_info().reader_id == "r2"
     opened[0].close()
+
+
+def test_reader_package_session_by_keyboard(qtbot, make_study, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An air-gapped session over a reader package file: rate, close mid-way, resume from the package."""
+    from reader_helpers import activate, begin, rate_current
+
+    from turingview.core.settings import Settings
+    from turingview.study import export_reader_package
+    from turingview.ui.reader_window import ReaderWindow
+
+    db_url, study = make_study(training=False)
+    package = export_reader_package(db_url, study, "r2", tmp_path / "r2.tvpkg")
+    backend = StudyBackend(db_url)
+
+    def window_over_package() -> ReaderWindow:
+        window = ReaderWindow(backend.open_package(package), settings=Settings(min_view_ms=30))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        activate(window)
+        qtbot.waitUntil(window.isActiveWindow)
+        return window
+
+    window = window_over_package()
+    assert str(package.name) not in window.windowTitle()
+    begin(qtbot, window)
+    rate_current(qtbot, window, 5)
+    rate_current(qtbot, window, 1)
+    window.close()
+    again = window_over_package()
+    assert again.session.n_rated == 2
+    begin(qtbot, again)
+    assert again.session.current.position == 2
+    rate_current(qtbot, again, 3)
+    scores = [r.score for r in sorted(again.session.source.recorded_ratings(), key=lambda r: r.position)]
+    assert scores == [5, 1, 3]
+    again.close()

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from helpers import begin, press, rate_current, rating_rows, ready, wait_state
+from reader_helpers import begin, press, rate_current, rating_rows, ready, wait_state
 from PySide6.QtCore import Qt
 
 from turingview.core.review_session import SessionState

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from helpers import begin, press, rate_current, rating_rows, ready, wait_state
+from reader_helpers import begin, press, rate_current, rating_rows, ready, wait_state
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication

@@ -23,6 +23,17 @@ ORDER BY r.id
 """
 
 
+def activate(window: object) -> None:
+    """Make ``window`` the active window (the offscreen platform does not do it on show)."""
+    import warnings
+
+    from PySide6.QtWidgets import QApplication
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        QApplication.setActiveWindow(window)  # type: ignore[arg-type]
+
+
 def rating_rows(db_url: str, reader: str = "r1") -> list[dict[str, Any]]:
     """Every rating row of ``reader``, oldest first, read straight from the SQLite file."""
     path = db_url.removeprefix("sqlite:///")
