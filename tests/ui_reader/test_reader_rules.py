@@ -10,8 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from reader_helpers import begin, press, rate_current, rating_rows, ready, wait_state
 from PySide6.QtCore import Qt
+from reader_helpers import begin, press, rate_current, rating_rows, ready, wait_state
 
 from turingview.core.review_session import SessionState
 from turingview.core.settings import Settings, with_binding

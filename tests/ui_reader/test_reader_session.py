@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from reader_helpers import begin, press, rate_current, rating_rows, ready, wait_state
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
+from reader_helpers import begin, press, rate_current, rating_rows, ready, wait_state
 
 from turingview.core.review_session import SessionState
 
