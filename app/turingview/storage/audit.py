@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from turingview.storage.models import AuditEvent, Rating, Study, utcnow
@@ -119,11 +119,16 @@ def append_event_fast(conn: Connection, study_id: int, study_uid: str, audit_seq
                            "payload": payload})
     prev = audit_head or GENESIS
     digest = chain_hash(prev, body)
-    conn.execute(insert(AuditEvent.__table__), {"study_id": study_id, "seq": seq, "kind": kind, "actor": who,
-                                                "at": at, "body": body, "prev_hash": prev, "hash": digest})
-    conn.execute(update(Study.__table__).where(Study.__table__.c.id == study_id)
-                 .values(audit_seq=seq, audit_head=digest, updated_at=at))
+    conn.execute(_INSERT_EVENT, {"study_id": study_id, "seq": seq, "kind": kind, "actor": who, "at": at,
+                                 "body": body, "prev_hash": prev, "hash": digest})
+    conn.execute(_UPDATE_HEAD, {"p_id": study_id, "p_seq": seq, "p_head": digest, "p_at": at})
     return digest
+
+
+# Built once: the hot path only binds values.
+_INSERT_EVENT = insert(AuditEvent.__table__)
+_UPDATE_HEAD = (update(Study.__table__).where(Study.__table__.c.id == bindparam("p_id"))
+                .values(audit_seq=bindparam("p_seq"), audit_head=bindparam("p_head"), updated_at=bindparam("p_at")))
 
 
 def lock_study(session: Session, name: str) -> Study | None:

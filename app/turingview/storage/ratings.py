@@ -13,7 +13,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Engine, exc, insert, select
+from sqlalchemy import Connection, Engine, bindparam, exc, insert, select
 from sqlalchemy.orm import Session
 
 from turingview.core.domain import DisplayState, RatingInput, RatingScale, RecordedRating, StudyStatus, Truth
@@ -133,15 +133,10 @@ class RatingLog:
     def _record(self, conn: Connection, rating: RatingInput, item: OrderItem, source: str,
                 revision: int | None) -> RecordedRating:
         # Core statements: one locked read of the study, one read of the latest revision, two inserts, one update.
-        study = conn.execute(
-            select(Study.id, Study.uid, Study.name, Study.status, Study.audit_seq, Study.audit_head)
-            .where(Study.id == self.study_id).with_for_update()).one()
+        study = conn.execute(_LOCK_STUDY, {"p_study": self.study_id}).one()
         if study.status != StudyStatus.OPEN.value:
             raise StudyStateError(f"study {study.name!r} is {study.status}: it does not accept ratings")
-        latest = conn.execute(
-            select(Rating.id, Rating.revision, Rating.answered_at, Rating.score, Rating.comment, Rating.artefacts)
-            .where(Rating.assignment_id == self.assignment_id, Rating.position == rating.position)
-            .order_by(Rating.revision.desc()).limit(1)).first()
+        latest = conn.execute(_LATEST, {"p_assignment": self.assignment_id, "p_position": rating.position}).first()
         if latest is not None:
             if same_answer(latest, rating):
                 raise DuplicateRatingError(f"reader {self.reader_id!r}, position {rating.position}: "
@@ -156,13 +151,21 @@ class RatingLog:
         values = rating_values(rating, assignment_id=self.assignment_id, case_id=item.case_id,
                                revision=next_revision, is_training=item.is_training,
                                supersedes_id=latest.id if latest is not None else None, source=source)
-        table = Rating.__table__
-        rating_id = conn.execute(insert(table).returning(table.c.id), values).scalar_one()
+        rating_id = conn.execute(_INSERT_RATING, values).scalar_one()
         audit.append_event_fast(conn, study.id, study.uid, study.audit_seq, study.audit_head, "rating_recorded", {
             "rating_id": rating_id, "reader": self.reader_id, "position": rating.position, "revision": next_revision,
             "case": item.blinded_id, "training": item.is_training, "source": source,
             "digest": audit.rating_digest(SimpleNamespace(**values))})
         return RecordedRating(rating_id, next_revision, rating)
+
+
+# Built once: the hot path only binds values.
+_LOCK_STUDY = (select(Study.id, Study.uid, Study.name, Study.status, Study.audit_seq, Study.audit_head)
+               .where(Study.id == bindparam("p_study")).with_for_update())
+_LATEST = (select(Rating.id, Rating.revision, Rating.answered_at, Rating.score, Rating.comment, Rating.artefacts)
+           .where(Rating.assignment_id == bindparam("p_assignment"), Rating.position == bindparam("p_position"))
+           .order_by(Rating.revision.desc()).limit(1))
+_INSERT_RATING = insert(Rating.__table__).returning(Rating.__table__.c.id)
 
 
 def reader_codes(session: Session, study_id: int) -> list[str]:
