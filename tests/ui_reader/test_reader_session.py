@@ -60,6 +60,9 @@ def test_complete_session_by_keyboard(qtbot, make_study, open_window) -> None:  
         assert r["elapsed_ms"] >= 0
         shown, answered = datetime.fromisoformat(str(r["shown_at"])), datetime.fromisoformat(str(r["answered_at"]))
         assert shown <= answered
+        # viewing time (monotonic, first paint -> answer) agrees with the wall-clock stamps
+        assert abs(r["elapsed_ms"] - (answered - shown).total_seconds() * 1000) < 50
+        assert r["elapsed_ms"] >= window.session.min_view_ms
         assert r["window_width"] is not None and r["zoom"] == 1.0
     # the other reader is untouched
     assert rating_rows(db_url, "r2") == []
