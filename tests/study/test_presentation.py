@@ -83,3 +83,37 @@ def test_size_depends_only_on_pixels() -> None:
 def test_damaged_bytes_raise_image_load_error(blob: bytes) -> None:
     with pytest.raises(ImageLoadError, match="C-TEST"):
         decode_presented(blob, name="C-TEST")
+
+
+def _header(shape: tuple[int, ...], dtype_code: int = 1, photometric: int = 1) -> bytes:
+    import struct
+
+    dims = list(shape) + [0] * (4 - len(shape))
+    return struct.pack("<4sBBBB4I3d8s", b"TVPI", 1, dtype_code, photometric, len(shape), *dims, 1.0, 1.0, 1.0, b"CT")
+
+
+@pytest.mark.parametrize("blob", [
+    _header((0, 4, 4)),
+    _header((1, 4, 4, 3), dtype_code=3, photometric=1),  # colour shape with a greyscale photometric
+    _header((2**16, 2**16, 2**16)),  # claims more than any real case
+])
+def test_impossible_headers_are_refused(blob: bytes) -> None:
+    import zlib
+
+    with pytest.raises(ImageLoadError):
+        decode_presented(blob + zlib.compress(b"\0" * 48), name="C-BAD")
+
+
+def test_decompression_bomb_is_refused_without_inflating_it() -> None:
+    import tracemalloc
+    import zlib
+
+    bomb = _header((1, 4, 4)) + zlib.compress(b"\0" * (128 * 2**20), 9)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImageLoadError, match="size does not match"):
+            decode_presented(bomb, name="C-BOMB")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20

@@ -190,25 +190,36 @@ class PackageFile:
     def verify_content(self) -> str:
         """:meth:`verify_metadata` plus a re-hash of every image's bytes."""
         computed = self.verify_metadata()
-        with self.engine.connect() as conn:
-            for blinded_id, data, sha in conn.execute(select(package_image)):
-                if hashlib.sha256(data).hexdigest() != sha:
-                    raise IntegrityError(f"{self.path}: image {blinded_id} was modified (hash mismatch)")
+        try:
+            with self.engine.connect() as conn:
+                for blinded_id, data, sha in conn.execute(select(package_image)):
+                    if not isinstance(data, bytes) or hashlib.sha256(data).hexdigest() != sha:
+                        raise IntegrityError(f"{self.path}: image {blinded_id} was modified (hash mismatch)")
+        except exc.SQLAlchemyError as error:
+            raise IntegrityError(f"{self.path}: the package's images cannot be read ({error.__class__.__name__}): "
+                                 "modified or damaged") from error
         return computed
 
     def image(self, blinded_id: str) -> bytes:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(package_image.c.data, package_image.c.sha256)
-                               .where(package_image.c.blinded_id == blinded_id)).first()
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(package_image.c.data, package_image.c.sha256)
+                                   .where(package_image.c.blinded_id == blinded_id)).first()
+        except exc.SQLAlchemyError as error:
+            raise IntegrityError(f"{self.path}: image {blinded_id} cannot be read: modified or damaged") from error
         if row is None:
             raise StorageError(f"{self.path}: no image for case {blinded_id}")
-        if hashlib.sha256(row[0]).hexdigest() != row[1]:
+        if not isinstance(row[0], bytes) or hashlib.sha256(row[0]).hexdigest() != row[1]:
             raise IntegrityError(f"{self.path}: image {blinded_id} was modified (hash mismatch)")
         return bytes(row[0])
 
     def ratings(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(package_rating).order_by(package_rating.c.id))]
+        try:
+            with self.engine.connect() as conn:
+                return [dict(r._mapping) for r in conn.execute(select(package_rating).order_by(package_rating.c.id))]
+        except exc.SQLAlchemyError as error:
+            raise IntegrityError(f"{self.path}: the package's ratings cannot be read ({error.__class__.__name__})"
+                                 ) from error
 
     def append_rating(self, row: dict[str, Any], *, allow_changes: bool) -> tuple[int, int]:
         """Insert a rating row (revision computed here) in one durable transaction; returns (id, revision).

@@ -47,6 +47,7 @@ _PHOTOMETRICS = {1: "MONOCHROME2", 2: "RGB"}
 GRID = 256.0
 SPACING_DECIMALS = 4
 ZLIB_LEVEL = 1
+MAX_BYTES = 4 * 2**30  # 4 GiB decoded: far above any real case, far below a decompression bomb's claim
 
 
 def quantise(volume: ImageVolume, modality: str | None = None) -> tuple[np.ndarray, str, str]:
@@ -97,20 +98,31 @@ def decode_presented(blob: bytes, *, name: str = "presented image") -> ImageVolu
         raise ImageLoadError(name, "not a TuringView presented image (bad header)")
     dtype = _DTYPES[dcode]
     shape = tuple(int(s) for s in shape[:ndim])
-    try:
-        raw = zlib.decompress(blob[HEADER_SIZE:])
+    if min(shape) < 1 or (ndim == 4 and shape[3] != 3):
+        raise ImageLoadError(name, f"presented image has an impossible shape {shape}")
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if expected > MAX_BYTES:
+        raise ImageLoadError(name, f"presented image claims {expected} bytes, more than the {MAX_BYTES} allowed")
+    try:  # bounded: a small blob must never make the reader allocate more than its header announces
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(blob[HEADER_SIZE:], expected + 1)
     except zlib.error as error:
         raise ImageLoadError(name, f"damaged presented image: {error}") from error
-    if len(raw) != int(np.prod(shape)) * dtype.itemsize:
+    if len(raw) != expected or inflater.unconsumed_tail or not inflater.eof:
         raise ImageLoadError(name, "presented image size does not match its header")
     pixels = np.frombuffer(raw, dtype=dtype).reshape(shape)
     photometric = _PHOTOMETRICS[pcode]
-    return ImageVolume(
-        pixels=pixels, spacing=tuple(float(s) for s in spacing), photometric=photometric,
-        modality=mod.rstrip(b"\0").decode("ascii", "replace") or "OT",
-        metadata={"format": "presented", "shape": "x".join(map(str, shape)), "dtype": dtype.name},
-        source_format="presented",
-    )
+    if (photometric == "RGB") != (ndim == 4):
+        raise ImageLoadError(name, "presented image photometric does not match its shape")
+    try:
+        return ImageVolume(
+            pixels=pixels, spacing=tuple(float(s) for s in spacing), photometric=photometric,
+            modality=mod.rstrip(b"\0").decode("ascii", "replace") or "OT",
+            metadata={"format": "presented", "shape": "x".join(map(str, shape)), "dtype": dtype.name},
+            source_format="presented",
+        )
+    except ValueError as error:
+        raise ImageLoadError(name, f"invalid presented image: {error}") from error
 
 
 def sha256(blob: bytes) -> str:
