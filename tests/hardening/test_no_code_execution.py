@@ -64,7 +64,9 @@ def scan(source: str, filename: str = "<src>") -> list[str]:
             continue
         where = f"{filename}:{node.lineno}"
         if name in UNSAFE_BUILTINS or name in {f"builtins.{b}" for b in UNSAFE_BUILTINS}:
-            found.append(f"{where}: {name}()")
+            static = node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+            if not (name.endswith("__import__") and static):  # __import__("json") names a fixed module
+                found.append(f"{where}: {name}()")
         elif name in ("yaml.load", "yaml.load_all", "yaml.unsafe_load", "yaml.full_load"):
             loader = _kw(node, "Loader") or (node.args[1] if len(node.args) > 1 else None)
             loader_name = _dotted(loader, aliases) if loader is not None else None
@@ -99,6 +101,7 @@ yaml.load(text)
 yaml.load(text, Loader=yaml.Loader)
 np.load("a.npy", allow_pickle=True)
 subprocess.run("ls", shell=True)
+mod = __import__(name_from_manifest)
 """
     safe = """
 import torch, yaml, numpy as np, json, subprocess
@@ -108,9 +111,10 @@ yaml.load(text, Loader=yaml.SafeLoader)
 np.load("a.npy")
 json.loads("{}")
 subprocess.run(["ls"])
+json_module = __import__("json")
 """
     hits = scan(unsafe)
-    assert len(hits) == 11, hits
+    assert len(hits) == 12, hits
     assert scan(safe) == []
 
 
