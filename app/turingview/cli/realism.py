@@ -191,6 +191,9 @@ def realism_command(
         compile=use_compile,
         deterministic=deterministic,
     )
+    from turingview.realism.engine import resolve_device
+
+    resolve_device(device)  # fail before loading any image when CUDA is asked for and absent
     bar = _Bar(quiet)
     if study_name is not None:
         content = run_study_realism(db_url, study_name, config=config, out_dir=out_dir, progress=bar)
