@@ -178,3 +178,16 @@ def test_reader_path_is_lean_and_starts_fast(make_study, tmp_path) -> None:  # t
     assert result["heavy"] == [], f"heavy modules imported on the reader's path: {result['heavy']}"
     # generous bound for a loaded CI machine; the 2 s goal is measured by tests/benchmarks/bench_reader.py
     assert result["elapsed"] < 12.0
+
+
+def test_default_help_keys_and_full_screen_toggle(qtbot, make_study, open_window) -> None:  # type: ignore[no-untyped-def]
+    db_url, study = make_study(training=False)
+    window = open_window(db_url, study)
+    press(qtbot, window, Qt.Key.Key_F1)
+    assert window.help.isVisible() and "Rate 3 and advance" in window.help.body.text()
+    press(qtbot, window, "?")
+    assert not window.help.isVisible()
+    press(qtbot, window, Qt.Key.Key_F11)
+    qtbot.waitUntil(window.isFullScreen)
+    press(qtbot, window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not window.isFullScreen())

@@ -39,6 +39,7 @@ QPushButton {{ background: {raised}; border: 1px solid {border}; border-radius: 
 QPushButton:hover {{ border-color: {accent}; }}
 QPushButton:pressed, QPushButton:checked {{ background: #2b3a52; border-color: {accent}; }}
 QPushButton:disabled {{ color: #5b606a; border-color: #24272d; }}
+QPushButton:checked:disabled {{ background: #2b3a52; color: {text}; border-color: {accent}; }}
 QPushButton#score {{ min-height: 48px; padding: 4px 6px; font-size: 13px; }}
 QPushButton#primary {{ background: #2b3a52; border-color: {accent}; font-weight: 600; padding: 8px 22px; }}
 QPushButton#flag {{ padding: 3px 10px; font-size: 12px; border-radius: 11px; }}
