@@ -88,8 +88,9 @@ def test_upgrade_of_a_v1_database_keeps_its_data(db_url: str) -> None:
     raw.dispose()
     dispose_engines()
     engine = get_engine(db_url)  # upgrades on open
-    assert migrate.current_revision(engine) == migrate.head_revision() == "0002"
+    assert migrate.current_revision(engine) == migrate.head_revision() == "0003"
     assert "artifact" in inspect(engine).get_table_names()
+    assert "reader_training_truth" in inspect(engine).get_view_names()
     from turingview.study import get_study, save_artifact
 
     summary = get_study(db_url, "legacy")

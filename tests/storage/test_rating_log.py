@@ -95,3 +95,18 @@ def test_bad_submissions_are_refused(open_study: tuple[str, str]) -> None:
         source.record_rating(RatingInput(position=0, blinded_id=bid, score=3, shown_at=T0, answered_at=T0,
                                          elapsed_ms=-1))
     assert source.recorded_ratings() == []
+
+
+def test_reader_side_queries_never_touch_blinding_columns(open_study: tuple[str, str]) -> None:
+    """The reader's order omits the repeat flag; training truth comes from a view that holds only training cases."""
+    from turingview.storage import store_scope
+
+    db_url, name = open_study
+    log = RatingLog(db_url, name, "r1")
+    assert {item.is_repeat for item in log.items} == {None}
+    with store_scope(db_url) as store:
+        study = store.study(name)
+        cases = store.case_keys(study)
+        assert all(store.training_truth(case_id) is None for case_id, *_ in cases)  # no training cases here
+        coordinator = store.order(log.assignment_id)
+    assert {item.is_repeat for item in coordinator} == {False}

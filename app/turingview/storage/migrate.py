@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-HEAD = "0002"  # newest revision in migrations/versions (a test checks it against Alembic's view)
+HEAD = "0003"  # newest revision in migrations/versions (a test checks it against Alembic's view)
 _PG_LOCK_KEY = 72457001  # arbitrary, fixed: TuringView schema upgrades
 
 

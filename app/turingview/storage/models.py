@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Float,
     ForeignKey,
     Integer,
     LargeBinary,
+    MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -56,6 +59,14 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     pass
+
+
+#: The view of training-case truth (migration 0003); reader-side code reads feedback here, never ``case_``.
+reader_training_truth = Table(
+    "reader_training_truth", MetaData(),
+    Column("case_id", Integer), Column("study_id", Integer), Column("blinded_id", String(32)),
+    Column("truth", String(16)),
+)
 
 
 class Study(Base):

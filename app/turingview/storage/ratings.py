@@ -78,7 +78,7 @@ class RatingLog:
             self.assignment_id = assignment.id
             self.scale = RatingScale(tuple(json.loads(study.scale_labels)))
             self.settings: dict[str, object] = json.loads(study.settings)
-            self.items: list[OrderItem] = store.order(assignment.id)
+            self.items: list[OrderItem] = store.order(assignment.id, with_repeats=False)
 
     def study_row(self) -> Study:
         with engine_session(self.engine) as session:

@@ -30,6 +30,7 @@ from turingview.storage.models import (
     Reader,
     ReaderPackage,
     Study,
+    reader_training_truth,
     utcnow,
 )
 
@@ -42,7 +43,7 @@ class OrderItem:
     case_id: int
     blinded_id: str
     is_training: bool
-    is_repeat: bool
+    is_repeat: bool | None  # None when read on the reader's side (not loaded)
 
 
 class StudyStore:
@@ -123,11 +124,11 @@ class StudyStore:
         rows = self.session.execute(select(*cols).where(Case.study_id == study.id))
         return [[*row[:-1], bool(row[-1])] for row in rows]
 
-    def case_truth(self, case_id: int) -> str:
-        truth = self.session.scalars(select(Case.truth).where(Case.id == case_id)).one_or_none()
-        if truth is None:
-            raise NotFoundError(f"no case #{case_id}")
-        return truth
+    def training_truth(self, case_id: int) -> str | None:
+        """Truth of a *training* case (``None`` for any other), read through the ``reader_training_truth``
+        view so a reader's database role never needs access to ``case_.truth``."""
+        view = reader_training_truth
+        return self.session.execute(select(view.c.truth).where(view.c.case_id == case_id)).scalar_one_or_none()
 
     def blinded_ids(self, study: Study) -> dict[int, str]:
         query = select(Case.id, Case.blinded_id).where(Case.study_id == study.id)
@@ -187,11 +188,16 @@ class StudyStore:
                  "is_repeat": repeat} for pos, (case_id, training, repeat) in enumerate(items)])
         return assignment
 
-    def order(self, assignment_id: int) -> list[OrderItem]:
-        query = (select(AssignmentItem, Case.blinded_id).join(Case, Case.id == AssignmentItem.case_id)
+    def order(self, assignment_id: int, *, with_repeats: bool = True) -> list[OrderItem]:
+        """A reader's order. ``with_repeats=False`` (the reader's side) never reads the repeat flag, so it runs
+        under a reader's database role; ``is_repeat`` is then ``None``."""
+        cols = [AssignmentItem.position, AssignmentItem.case_id, AssignmentItem.is_training, Case.blinded_id]
+        if with_repeats:
+            cols.append(AssignmentItem.is_repeat)
+        query = (select(*cols).join(Case, Case.id == AssignmentItem.case_id)
                  .where(AssignmentItem.assignment_id == assignment_id).order_by(AssignmentItem.position))
-        return [OrderItem(item.position, item.case_id, blinded, bool(item.is_training), bool(item.is_repeat))
-                for item, blinded in self.session.execute(query)]
+        return [OrderItem(row[0], row[1], row[3], bool(row[2]), bool(row[4]) if with_repeats else None)
+                for row in self.session.execute(query)]
 
     # -- ratings -------------------------------------------------------------------------------------
     def ratings(self, assignment_id: int) -> list[Rating]:

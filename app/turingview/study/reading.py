@@ -89,7 +89,9 @@ class DatabaseReadingSource:
         if item is None or not item.is_training:
             raise BlindingError(f"case {blinded_id} is not a training case: its truth stays hidden")
         with store_scope(self._db_url) as store:
-            truth = store.case_truth(item.case_id)
+            truth = store.training_truth(item.case_id)
+        if truth is None:
+            raise BlindingError(f"case {blinded_id} is not a training case: its truth stays hidden")
         return Truth(truth)
 
     def close(self) -> None:
