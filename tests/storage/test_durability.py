@@ -20,7 +20,11 @@ WRITER = textwrap.dedent("""
     from turingview.core.domain import RatingInput
     from turingview.study import open_reading_source
 
-    source = open_reading_source(sys.argv[1], sys.argv[2], "r1")
+    if sys.argv[1] == "package":
+        from turingview.study import open_reader_package
+        source = open_reader_package(sys.argv[2])
+    else:
+        source = open_reading_source(sys.argv[1], sys.argv[2], "r1")
     order = [c for c in source.order() if not c.is_training]
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     print("ready", flush=True)
@@ -35,12 +39,10 @@ WRITER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.slow
-def test_sigkill_mid_run_loses_no_acknowledged_rating(open_study: tuple[str, str]) -> None:
-    db_url, name = open_study
-    dispose_engines()
+def _kill_mid_run(*args: str) -> tuple[int | None, list[tuple[int, int, int, int]]]:
+    """Start the writer, read 60 acknowledgements, SIGKILL it mid-write; return its exit code and every ack."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, db_url, name], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
     acknowledged: list[tuple[int, int, int, int]] = []
     try:
@@ -64,7 +66,15 @@ def test_sigkill_mid_run_loses_no_acknowledged_rating(open_study: tuple[str, str
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    return proc.returncode, acknowledged
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_loses_no_acknowledged_rating(open_study: tuple[str, str]) -> None:
+    db_url, name = open_study
+    dispose_engines()
+    returncode, acknowledged = _kill_mid_run(db_url, name)
+    assert returncode == -signal.SIGKILL
     assert len(acknowledged) >= 60, "the writer did not get far enough"
 
     stored = {(r["position"], r["revision"]): r for r in ratings_records(db_url, name, include_superseded=True)}
@@ -75,3 +85,29 @@ def test_sigkill_mid_run_loses_no_acknowledged_rating(open_study: tuple[str, str
     # nothing partial: every stored rating is whole and carries its audit event
     result = verify_audit_chain(db_url, name)
     assert result.ok, str(result)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_on_a_reader_package(sqlite_url: str, storage_files, tmp_path) -> None:
+    """The air-gapped workstation: ratings go into the package file; every acknowledged one survives."""
+    from turingview.study import (
+        create_study,
+        export_reader_package,
+        import_ratings,
+        open_reader_package,
+        set_study_status,
+    )
+
+    create_study(sqlite_url, "P", manifest=storage_files.manifest, readers=["r1"], seed=2, allow_changes=True)
+    set_study_status(sqlite_url, "P", "open", reason="test")
+    package = export_reader_package(sqlite_url, "P", "r1", tmp_path / "r1.tvpkg")
+    returncode, acknowledged = _kill_mid_run("package", str(package))
+    assert returncode == -signal.SIGKILL and len(acknowledged) >= 60
+    source = open_reader_package(package)  # the file opens cleanly after the crash
+    stored = {(r.position, r.revision): r.score for r in source.recorded_ratings()}
+    source.close()
+    for _rating_id, position, revision, score in acknowledged:
+        assert stored[(position, revision)] == score
+    assert len(stored) - len(acknowledged) in (0, 1)
+    assert import_ratings(sqlite_url, package).added == len(stored)
+    assert verify_audit_chain(sqlite_url, "P").ok
