@@ -29,28 +29,31 @@ start=$(date +%s)
   --distpath "$out" --workpath "$work" "$here/pyinstaller/turingview-reader.spec"
 app="$out/turingview-reader"
 
-# Desktop integration (resources/ is the reader workstation engineer's folder).
-desktop_src=""
-for f in "$repo/resources/turingview.desktop" "$repo/resources/linux/turingview.desktop"; do
-  [ -f "$f" ] && desktop_src=$f && break
-done
-icon_src=""
-for f in "$repo/resources/icons/turingview.png" "$repo/resources/turingview.png" \
-         "$repo/resources/icons/turingview.svg" "$repo/resources/turingview.svg"; do
-  [ -f "$f" ] && icon_src=$f && break
-done
-mkdir -p "$app/share/applications" "$app/share/icons"
-if [ -n "$icon_src" ]; then
-  cp "$icon_src" "$app/share/icons/turingview-reader.${icon_src##*.}"
+# Desktop integration from resources/ (the reader workstation engineer's folder): the .desktop entry, rewritten
+# for this app (its Demo/Console actions belong to the full install, not to the reader build), and the icon
+# in the hicolor layout. The SVG also goes to <app>/resources/icons/, where turingview.ui.app looks for the
+# window icon (three levels above the package: the app folder in a PyInstaller onedir build).
+mkdir -p "$app/share/applications" "$app/share/icons/hicolor/scalable/apps" "$app/share/icons/hicolor/256x256/apps"
+if [ -f "$repo/resources/icons/turingview.svg" ]; then
+  cp "$repo/resources/icons/turingview.svg" "$app/share/icons/hicolor/scalable/apps/turingview-reader.svg"
+  mkdir -p "$app/resources/icons" && cp "$repo/resources/icons/turingview.svg" "$app/resources/icons/"
 else
-  echo "build-reader: no icon in resources/ (resources/icons/turingview.svg or .png); the app has none" >&2
+  echo "build-reader: no resources/icons/turingview.svg; the app has no icon" >&2
 fi
-if [ -n "$desktop_src" ]; then
-  sed -e 's|^Exec=.*|Exec=turingview-reader %f|' -e 's|^Icon=.*|Icon=turingview-reader|' \
-      -e 's|^Name=.*|Name=TuringView Reader|' "$desktop_src" > "$app/share/applications/turingview-reader.desktop"
+if [ -f "$repo/resources/icons/turingview-256.png" ]; then
+  cp "$repo/resources/icons/turingview-256.png" "$app/share/icons/hicolor/256x256/apps/turingview-reader.png"
+fi
+desktop="$app/share/applications/turingview-reader.desktop"
+if [ -f "$repo/resources/turingview.desktop" ]; then
+  awk '/^\[Desktop Action/ {exit} /^Actions=/ {next} /^TryExec=/ {next}
+       /^Exec=/ {print "Exec=turingview-reader %f"; next}
+       /^Icon=/ {print "Icon=turingview-reader"; next}
+       /^Name=/ {print "Name=TuringView Reader"; next}
+       {print}' "$repo/resources/turingview.desktop" > "$desktop"
+  grep -q '^MimeType=' "$desktop" || echo 'MimeType=application/x-turingview-package;' >> "$desktop"
 else
   echo "build-reader: no resources/turingview.desktop; writing a minimal entry" >&2
-  cat > "$app/share/applications/turingview-reader.desktop" <<'DESKTOP'
+  cat > "$desktop" <<'DESKTOP'
 [Desktop Entry]
 Type=Application
 Name=TuringView Reader

@@ -3,6 +3,7 @@
 Usage::
 
     turingview-reader [--db URL] [--study NAME --reader ID | --package FILE] [--full-screen]
+    turingview-reader FILE                      (a package opened from the file manager: --package FILE)
     turingview-reader --smoke-test [--package FILE | ...]
 
 ``--smoke-test`` is for the build pipeline: the workstation starts exactly as a reader would start it, and
@@ -51,6 +52,8 @@ def main() -> int:
     argv = sys.argv[1:]
     smoke = "--smoke-test" in argv
     argv = [a for a in argv if a != "--smoke-test"]
+    if len(argv) == 1 and not argv[0].startswith("-"):  # the .desktop entry's "%f": a package file
+        argv = ["--package", argv[0]]
     if smoke:
         _install_smoke_probe()
     from turingview.ui.app import run

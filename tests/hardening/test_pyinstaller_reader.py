@@ -79,14 +79,19 @@ def test_pyinstaller_build_starts_and_opens_a_package(reader_package: Path, sqli
     assert done.returncode == 0, done.stderr[-4000:]
     app = out / "turingview-reader"
     exe = app / "turingview-reader"
-    size_mb = sum(f.stat().st_size for f in app.rglob("*") if f.is_file()) / 2**20
+    files = [f for f in app.rglob("*") if f.is_file() and not f.is_symlink()]
+    size_mb = sum(f.stat().st_size for f in files) / 2**20
     print(f"\npyinstaller reader build: {seconds:.0f} s, {size_mb:.0f} MB")
     bundled = {p.name.split(".")[0].lower() for p in (app / "_internal").iterdir()}
     assert not bundled & {"torch", "pandas", "scipy", "matplotlib", "statsmodels", "sklearn"}, bundled
     assert (app / "_internal" / "turingview" / "storage" / "migrations" / "versions").is_dir()
-    assert (app / "share" / "applications" / "turingview-reader.desktop").exists()
+    desktop = (app / "share" / "applications" / "turingview-reader.desktop").read_text()
+    assert "Exec=turingview-reader" in desktop and "[Desktop Action" not in desktop, desktop
+    if (REPO / "resources" / "icons" / "turingview.svg").exists():
+        assert (app / "resources" / "icons" / "turingview.svg").exists(), "window icon not beside the app"
+        assert (app / "share" / "icons" / "hicolor" / "scalable" / "apps" / "turingview-reader.svg").exists()
 
-    opened = _smoke([str(exe), "--package", str(reader_package)], tmp_path)
+    opened = _smoke([str(exe), str(reader_package)], tmp_path)  # as the .desktop entry starts it (%f)
     assert opened.returncode == 0 and "ReaderWindow" in opened.stdout, opened.stdout + opened.stderr[-2000:]
     fresh = _smoke([str(exe), "--db", f"sqlite:///{tmp_path / 'fresh.db'}"], tmp_path)
     assert fresh.returncode == 0 and "StartScreen" in fresh.stdout, fresh.stdout + fresh.stderr[-2000:]
