@@ -192,6 +192,8 @@ def run_realism_check(
     t0 = time.perf_counter()
     synth_idx = np.flatnonzero(~real_mask)
     top = synth_idx[np.argsort(-probs[synth_idx], kind="stable")][: cfg.saliency_top]
+    if len(top):
+        spectrum["top_synthetic_difference"] = spectra.log_power[top].mean(axis=0) - mean_real
     maps = np.zeros((len(top), cfg.size, cfg.size), dtype=np.float32)
     for f in np.unique(folds[top]):
         sel = np.flatnonzero(folds[top] == f)

@@ -80,7 +80,10 @@ def plot_spectrum(result: RealismResult, path: Path) -> Path:
     ax1.legend(fontsize=8)
     ax2 = fig.add_subplot(1, 2, 2)
     ax2.axhline(0, color="0.6", lw=1)
-    ax2.plot(f, result.spectrum["difference"], color="C3")
+    ax2.plot(f, result.spectrum["difference"], color="C3", label="all synthetic")
+    if "top_synthetic_difference" in result.spectrum:
+        ax2.plot(f, result.spectrum["top_synthetic_difference"], color="C4", ls="--", label="most detectable")
+    ax2.legend(fontsize=8)
     ax2.set_xlabel("spatial frequency (cycles/pixel)")
     ax2.set_ylabel("synthetic - real (log10 power)")
     lo, hi = result.spectral.ci
