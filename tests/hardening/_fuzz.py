@@ -283,7 +283,16 @@ class LoaderWorker:
                 self.proc.wait()
         self.proc = None
 
-    def load(self, payload: bytes, suffix: str, label: str, *, tolerate_known: bool = False) -> dict:
+    def load(
+        self,
+        payload: bytes | None,
+        suffix: str,
+        label: str,
+        *,
+        tolerate_known: bool = False,
+        timeout: float | None = None,
+        path: Path | None = None,
+    ) -> dict:
         """Write ``payload`` to a case file and load it in the worker.
 
         Returns the worker's report (``outcome`` ``loaded`` or ``typed``).
@@ -298,18 +307,21 @@ class LoaderWorker:
             self._start()
         assert self.proc is not None and self.proc.stdin is not None
         self._n += 1
-        path = self.workdir / f"case{suffix}"
-        path.write_bytes(payload)
+        if path is None:
+            path = self.workdir / f"case{suffix}"
+            path.write_bytes(payload or b"")
         started = time.perf_counter()
         self.proc.stdin.write(f"{path}\n")
         self.proc.stdin.flush()
-        report = self._read(timeout=CASE_TIMEOUT_S)
+        limit = CASE_TIMEOUT_S if timeout is None else timeout
+        report = self._read(timeout=limit)
         elapsed = time.perf_counter() - started
         self.stats.cases += 1
         self.stats.seconds += elapsed
         if report is None:
             keep = self.workdir / f"failure-{self._n}{suffix}"
-            keep.write_bytes(payload)
+            if payload is not None:
+                keep.write_bytes(payload)
             crashed = self.proc.poll() is not None
             code = self.proc.returncode
             self._kill()
@@ -318,7 +330,7 @@ class LoaderWorker:
                 raise FuzzFindingError(
                     f"loader process crashed ({how}) on {label}; input kept at {keep}\n{self._log_tail()}"
                 )
-            raise FuzzFindingError(f"loader hung > {CASE_TIMEOUT_S:.0f} s on {label}; input kept at {keep}")
+            raise FuzzFindingError(f"loader hung > {limit:.0f} s on {label}; input kept at {keep}")
         self.stats.slowest_case_s = max(self.stats.slowest_case_s, float(report["seconds"]))
         self.stats.peak_rss_mb = max(self.stats.peak_rss_mb, float(report["maxrss_mb"]))
         known = bool(KNOWN_UNTYPED) and str(report["error"]).startswith(KNOWN_UNTYPED)

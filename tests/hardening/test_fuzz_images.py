@@ -15,6 +15,7 @@ import gzip
 import os
 import struct
 import time
+from pathlib import Path
 
 import hypothesis.strategies as st
 import numpy as np
@@ -215,3 +216,32 @@ def test_huge_nifti_scaling_renders_or_is_typed(loader: LoaderWorker) -> None:
     seed = SEEDS["anatomical.nii"]
     report = loader.load(mutate(seed.data, [("flip", 116, 90)]), ".nii", "anatomical.nii scl_inter flipped")
     assert report["outcome"] in ("loaded", "typed"), report
+
+
+# --- The harness itself: a hang and a crash are caught and reported, and the worker comes back ------------
+
+
+def test_harness_reports_a_hang_and_a_crash(loader: LoaderWorker, tmp_path: Path) -> None:
+    """A FIFO with no writer blocks the loader in open(): reported as a hang. Killed with SIGSEGV while
+    blocked: reported as a crash naming the signal. Either way the next case runs in a fresh worker."""
+    import signal
+    import threading
+
+    from ._fuzz import FuzzFindingError
+
+    fifo = tmp_path / "blocked.dcm"
+    os.mkfifo(fifo)
+    with pytest.raises(FuzzFindingError, match="hung"):
+        loader.load(None, ".dcm", "a FIFO", timeout=2.0, path=fifo)
+    loader.load(encode(SEEDS["CT_small.dcm"], SEEDS["CT_small.dcm"].data, []), ".dcm", "seed")  # restarted
+    assert loader.proc is not None
+    pid = loader.proc.pid
+    timer = threading.Timer(1.0, os.kill, (pid, signal.SIGSEGV))
+    timer.start()
+    try:
+        with pytest.raises(FuzzFindingError, match="SIGSEGV"):
+            loader.load(None, ".dcm", "a FIFO, then a segfault", timeout=30.0, path=fifo)
+    finally:
+        timer.cancel()
+    report = loader.load(encode(SEEDS["MR_small.dcm"], SEEDS["MR_small.dcm"].data, []), ".dcm", "seed")
+    assert report["outcome"] == "loaded"
