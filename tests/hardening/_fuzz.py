@@ -339,7 +339,7 @@ class LoaderWorker:
             return report
         if report["outcome"] == "untyped":
             keep = self.workdir / f"failure-{self._n}{suffix}"
-            keep.write_bytes(payload)
+            keep.write_bytes(payload or b"")
             raise FuzzFindingError(
                 f"untyped error on {label} (input kept at {keep}): {report['error']}\n{report.get('traceback', '')}"
             )
