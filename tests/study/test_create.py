@@ -7,8 +7,17 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
-from tv_study_data import GENERATOR, StudyFiles, create_open_study, read_manifest, write_manifest, write_pngs
+from tv_study_data import (
+    GENERATOR,
+    StudyFiles,
+    create_open_study,
+    read_manifest,
+    write_manifest,
+    write_nifti,
+    write_pngs,
+)
 
 from turingview.core.domain import StudyStatus
 from turingview.core.errors import (
@@ -101,7 +110,11 @@ def test_bad_manifest_changes_nothing_and_lists_every_problem(sqlite_url: str, s
         {**rows[0], "path": "real/real_case_002.dcm", "truth": "maybe"},
         {**rows[-1], "path": "synthetic/copy_of_real.dcm"},
         {**rows[0], "path": ""},
+        {**rows[-1], "path": "synthetic/extra_a.nii.gz", "case_id": "dup"},
+        {**rows[-1], "path": "synthetic/extra_b.nii.gz", "case_id": "dup"},
     ]
+    write_nifti(root / "synthetic" / "extra_a.nii.gz", np.full((8, 8), 5.0))
+    write_nifti(root / "synthetic" / "extra_b.nii.gz", np.full((8, 8), 7.0))
     write_manifest(manifest, rows)
     with pytest.raises(ImportProblemsError) as info:
         create_study(sqlite_url, "bad", manifest=manifest, readers=["r1", "r2"], seed=2)
@@ -110,10 +123,11 @@ def test_bad_manifest_changes_nothing_and_lists_every_problem(sqlite_url: str, s
     assert "unknown truth label 'maybe'" in text
     assert "copy_of_real.dcm: duplicate content (real and synthetic)" in text
     assert "missing path" in text
-    assert len(info.value.problems) == 4  # the unreadable image is found in the load phase, after these
+    assert "case_id 'dup' is used by another row" in text
+    assert len(info.value.problems) == 5  # the unreadable image is found in the load phase, after these
     assert _counts(sqlite_url) == before
     rows = [r for r in rows if r["path"] not in ("real/missing.dcm", "synthetic/copy_of_real.dcm", "")
-            and r["truth"] != "maybe"]
+            and r["truth"] != "maybe" and r.get("case_id") != "dup"]
     write_manifest(manifest, rows)
     with pytest.raises(ImportProblemsError, match=r"broken\.dcm"):
         create_study(sqlite_url, "bad", manifest=manifest, readers=["r1"], seed=2)

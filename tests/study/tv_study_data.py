@@ -116,7 +116,7 @@ def make_study_files(root: Path, n_real: int = 6, n_synthetic: int = 6, *, size:
 
 
 def write_manifest(path: Path, rows: list[dict[str, str]]) -> None:
-    fields = list(rows[0]) if rows else ["path", "truth"]
+    fields = list(dict.fromkeys(k for row in rows for k in row)) if rows else ["path", "truth"]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()

@@ -42,6 +42,7 @@ class CaseSpec:
     subgroups: dict[str, str | None] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)
     sha256: str = ""
+    explicit_label: bool = False  # the manifest named it (case_id): a repeat is an error, not a collision
 
 
 def read_manifest_rows(manifest: Path) -> list[dict[str, str]]:
@@ -98,6 +99,7 @@ def specs_from_rows(rows: Iterable[Mapping[str, str]], base: Path, source: str, 
             generator=generator, generator_version=(row.get("generator_version") or "").strip() or None,
             modality=(row.get("modality") or "").strip().upper() or None,
             label=(row.get("case_id") or "").strip() or raw_path,
+            explicit_label=bool((row.get("case_id") or "").strip()),
             subgroups={k: (row.get(k) or "").strip() or None for k in SUBGROUP_FIELDS}, extra=extra))
     return specs
 
@@ -162,7 +164,9 @@ def check_and_hash(specs: Sequence[CaseSpec], problems: list[str], *,
             by_hash[spec.sha256] = spec
         count = labels.get(spec.label, 0)
         labels[spec.label] = count + 1
-        if count:
+        if count and spec.explicit_label:
+            problems.append(f"{spec.source}: case_id {spec.label!r} is used by another row")
+        elif count:
             spec.label = f"{spec.label}#{count + 1}"
         if tick is not None:
             tick(str(spec.path))
