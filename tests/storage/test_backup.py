@@ -75,3 +75,20 @@ def test_opening_the_default_database_schedules_a_backup(tmp_path: Path, monkeyp
         if thread.name == "turingview-backup":
             thread.join(timeout=30)
     assert list((tmp_path / "data" / "backups").glob("tv-*.db"))
+
+
+def test_long_sessions_keep_backing_up_but_at_most_every_interval(sqlite_url: str, monkeypatch) -> None:
+    import turingview.storage.backup as backup_module
+
+    engine = get_engine(sqlite_url, backup=False)
+    calls: list[str] = []
+    monkeypatch.setattr(backup_module, "schedule_backup", lambda e, **kw: calls.append(str(e.url)))
+    clock = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: clock[0])
+    backup_module._last_check.pop(str(engine.url), None)
+    backup_module.maybe_backup(engine)
+    backup_module.maybe_backup(engine)
+    assert len(calls) == 1
+    clock[0] += backup_module.MIN_INTERVAL.total_seconds() + 1
+    backup_module.maybe_backup(engine)
+    assert len(calls) == 2

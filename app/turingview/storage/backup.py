@@ -95,6 +95,24 @@ def backup_now(db_path: Path, *, folder: Path | None = None, now: datetime | Non
     return target
 
 
+_last_check: dict[str, float] = {}
+
+
+def maybe_backup(engine: Engine) -> None:
+    """Cheap hook for long sessions (called after each rating): at most every :data:`MIN_INTERVAL`, schedule a
+    background backup of a SQLite database. Costs one clock read otherwise."""
+    import time
+
+    if engine.dialect.name != "sqlite":
+        return
+    key = str(engine.url)
+    now = time.monotonic()
+    if now - _last_check.get(key, now - MIN_INTERVAL.total_seconds() - 1) < MIN_INTERVAL.total_seconds():
+        return
+    _last_check[key] = now
+    schedule_backup(engine)
+
+
 def schedule_backup(engine: Engine, *, folder: Path | None = None) -> threading.Thread | None:
     """Start a background backup of a SQLite engine's file if the newest one is older than 30 minutes.
 

@@ -96,9 +96,9 @@ def get_engine(url: str | None = None, *, backup: bool = True) -> Engine:
             raise StorageError(f"cannot open database {redact(url)}: {error}") from error
         _ENGINES[url] = engine
     if backup and engine.dialect.name == "sqlite":
-        from turingview.storage.backup import schedule_backup
+        from turingview.storage.backup import maybe_backup
 
-        schedule_backup(engine)
+        maybe_backup(engine)
     return engine
 
 

@@ -25,6 +25,7 @@ from turingview.core.errors import (
     StudyStateError,
 )
 from turingview.storage import audit
+from turingview.storage.backup import maybe_backup
 from turingview.storage.engine import engine_session, get_engine
 from turingview.storage.models import Assignment, Rating, Reader, Study, utcnow
 from turingview.storage.repository import OrderItem, StudyStore
@@ -120,7 +121,9 @@ class RatingLog:
             return recorded
         try:
             with self.engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-                return self._record(conn, rating, item, source, revision)
+                recorded = self._record(conn, rating, item, source, revision)
+            maybe_backup(self.engine)  # rolling backups during long sessions, off this thread
+            return recorded
         except exc.IntegrityError as error:
             raise DuplicateRatingError(
                 f"reader {self.reader_id!r}, position {rating.position}: this revision was already recorded "
