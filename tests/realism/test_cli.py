@@ -52,6 +52,8 @@ def test_folders_of_real_files(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert content["n_test"] == 32 and content["device"]["type"] == "cpu"
     assert content["verdict"] in ("detectable", "inconclusive")  # 32 images: never "realistic"
     assert {r["case_id"].split("/")[0] for r in content["per_image"]} == {"real", "synthetic"}
+    # Patient folders of the same name under both roots are one patient: folds keep its twins together.
+    assert {r["group"] for r in content["per_image"]} == {r["patient"] for r in _sample_rows()}
     assert (out_dir / "roc.png").exists() and (out_dir / "spectrum.png").exists()
 
 

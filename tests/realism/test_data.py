@@ -73,8 +73,13 @@ def test_from_dirs_groups_by_patient_folder_and_refuses_bad_files(tmp_path: Path
     (synth / "mr.dcm").write_bytes(Path(get_testdata_file("MR_small.dcm")).read_bytes())
     (synth / "notes.txt").write_text("ignored")
     ds = RealismDataset.from_dirs(real, synth)
-    assert sorted(ds.groups.tolist()) == ["real/pat0", "real/pat1", "synthetic/mr.dcm"]
+    assert sorted(ds.groups.tolist()) == ["pat0", "pat1", "synthetic/mr.dcm"]
     assert "real/pat0/ct.dcm" in ds.case_ids
+    # The same patient folder under both roots is one group (a synthetic image derived from that patient).
+    (synth / "pat0").mkdir()
+    (synth / "pat0" / "derived.dcm").write_bytes(Path(get_testdata_file("CT_small.dcm")).read_bytes())
+    ds = RealismDataset.from_dirs(real, synth)
+    assert sorted(ds.labels[ds.groups == "pat0"].tolist()) == [0, 1]
     (synth / "broken.dcm").write_bytes(b"not an image at all")
     with pytest.raises(ImportProblemsError, match=r"broken\.dcm"):
         RealismDataset.from_dirs(real, synth)

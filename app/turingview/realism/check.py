@@ -239,6 +239,12 @@ def run_realism_check(
         per_image.append(row)
 
     verdict, reasons = decide_verdict(main, c2st, control, lowpass)
+    for name, est in (("classifier", main), ("spectral", spectral), ("low-pass", lowpass)):
+        if est is not None and est.ci_high < 0.5:
+            warnings.append(
+                f"{name} AUC {est.estimate:.2f} lies significantly below 0.5: images in different folds are related "
+                "(synthetic images derived from real patients?); give related images the same patient/group"
+            )
     if abs(dataset.n_real - dataset.n_synthetic) > 0.2 * len(dataset):
         warnings.append(
             "classes are unbalanced: accuracy's chance level is not exactly 0.5 (see balanced accuracy and AUC)"

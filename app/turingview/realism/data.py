@@ -211,9 +211,10 @@ class RealismDataset:
         """Build from two folders of image files, read with :func:`turingview.imaging.load_image`.
 
         Files are found recursively (hidden files and ``*.csv``/``*.json``/``*.txt`` skipped). The group of a
-        file is its first sub-folder under the root (one folder per patient), or the file itself when it
-        lies at the top level. The case id is the path relative to the root, prefixed ``real/`` or
-        ``synthetic/``. Unreadable files are collected and refused together (nothing is half-loaded).
+        file is its first sub-folder under the root (one folder per patient; the same folder name under both
+        roots is the same patient, kept in one fold), or the file itself when it lies at the top level.
+        The case id is the path relative to the root, prefixed ``real/`` or ``synthetic/``.
+        Unreadable files are collected and refused together (nothing is half-loaded).
         """
         from turingview.imaging import load_image
 
@@ -234,7 +235,9 @@ class RealismDataset:
                 raise InvalidInputError(f"{root}: no image files found")
             for path in files:
                 rel = path.relative_to(root)
-                group = f"{kind}/{rel.parts[0]}" if len(rel.parts) > 1 else f"{kind}/{rel.as_posix()}"
+                # A patient folder of the same name under both roots is one patient (synthetic images
+                # derived from that patient's scans): its images must share a fold, or twins leak.
+                group = rel.parts[0] if len(rel.parts) > 1 else f"{kind}/{rel.as_posix()}"
                 try:
                     items.append((load_image(path), label, group, f"{kind}/{rel.as_posix()}"))
                 except ImageLoadError as error:
