@@ -151,12 +151,14 @@ def wait_idle(qtbot, window, timeout: int = 60_000) -> None:
 
 
 def wait_task(qtbot, handle, timeout: int = 120_000) -> None:
-    """Wait for one task's ``ended`` signal (or return at once if it already ended)."""
+    """Wait until one task has ended and its results reached the GUI thread.
+
+    Polls ``handle.running`` (cleared on the GUI thread after the outcome's signals were delivered) rather than
+    waiting on the cross-thread ``ended`` signal, which may already be queued when the wait starts.
+    """
     if handle is None:
         raise AssertionError("no task was started")
-    if handle.running:
-        with qtbot.waitSignal(handle.ended, timeout=timeout):
-            pass
+    qtbot.waitUntil(lambda: not handle.running, timeout=timeout)
 
 
 class Waits:

@@ -121,9 +121,10 @@ class ConsoleStudyBackend:
     results.
     """
 
-    def __init__(self, db_url: str | None = None) -> None:
+    def __init__(self, db_url: str | None = None, *, realism_config: object | None = None) -> None:
         self.db_url = db_url or default_db_url()
         self._analysed: dict[str, str] = {}  # study -> fingerprint of the inputs of its last analysis
+        self.realism_config = realism_config  # None: the command's defaults
 
     def _fingerprint(self, name: str) -> str:
         """What the analysis depends on: the ratings (as hashed by the analysis) and the stored realism results."""
@@ -344,39 +345,15 @@ class ConsoleStudyBackend:
         shutil.copyfile(source, dest)
         return dest
 
-    def realism_dir(self, name: str) -> Path:
-        return self.analysis_dir(name).with_name(self.analysis_dir(name).name + "-realism")
-
     def realism_check(self, name: str, *, progress, cancel) -> dict:
-        """The domain-classifier check on the study's presented images (torch imported here, on demand).
+        """``turingview realism --study NAME``: the same function; torch is imported here, on demand.
 
-        Uses ``turingview.cli.realism.run_study_realism`` when the realism command provides it (the same
-        function as ``turingview realism --study NAME``); otherwise builds the dataset from the presented images
-        (grouped by patient when known), stores the result as the study's ``realism`` artifact and writes the
-        plots next to the analysis.
+        The result is stored with the study (its ``realism`` artifact, which the next analysis shows in the
+        report) and the plots go to ``<data dir>/realism/NAME``.
         """
-        import importlib
+        from turingview.cli.realism import run_study_realism
 
-        try:
-            cli_realism = importlib.import_module("turingview.cli.realism")
-        except ModuleNotFoundError:
-            cli_realism = None
-        study_runner = getattr(cli_realism, "run_study_realism", None)
-        if study_runner is not None:
-            return study_runner(self.db_url, name, progress=progress, cancel=cancel)
-        from turingview import study as study_api
-        from turingview.core.domain import Truth
-        from turingview.realism import RealismDataset, run_realism_check, write_outputs
-
-        records = study_api.case_records(self.db_url, name)
-        groups = {r["blinded_id"]: r.get("patient") or r["blinded_id"] for r in records}
-        items = [(study_api.decode_presented(data), 1 if truth is Truth.SYNTHETIC else 0, groups.get(bid, bid), bid)
-                 for bid, truth, data in study_api.presented_images(self.db_url, name)]
-        result = run_realism_check(RealismDataset.from_volumes(items), progress=progress, cancel=cancel)
-        content = result.to_dict()
-        study_api.save_artifact(self.db_url, name, "realism", content)
-        write_outputs(result, self.realism_dir(name))
-        return content
+        return run_study_realism(self.db_url, name, config=self.realism_config, progress=progress, cancel=cancel)
 
 
 def _evenly(items: list, count: int) -> list:

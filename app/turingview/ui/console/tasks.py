@@ -38,6 +38,7 @@ class TaskHandle(QObject):
         self.running = True
         self.result: Any = None
         self.error: BaseException | None = None
+        self.job: QRunnable | None = None
 
     def cancel(self) -> None:
         """Ask the task to stop at its next check; it ends with :attr:`cancelled`."""
@@ -50,7 +51,7 @@ class TaskHandle(QObject):
 class _Job(QRunnable):
     def __init__(self, handle: TaskHandle, fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         super().__init__()
-        self.setAutoDelete(True)
+        self.setAutoDelete(False)  # the handle owns it until the task ended
         self.handle = handle
         self.fn = fn
         self.kwargs = kwargs
@@ -121,11 +122,14 @@ class TaskRunner(QObject):
             handle.cancelled.connect(on_cancelled)
         handle.ended.connect(lambda: self._finish(handle))
         self._active.add(handle)
-        self.pool.start(_Job(handle, fn, kwargs))
+        # keep the Python side of the runnable alive until it ended: a collected wrapper would never run
+        handle.job = _Job(handle, fn, kwargs)
+        self.pool.start(handle.job)
         return handle
 
     def _finish(self, handle: TaskHandle) -> None:
         handle.running = False
+        handle.job = None
         self._active.discard(handle)
 
     @property
