@@ -56,9 +56,8 @@ GRANT INSERT ON audit_event TO turingview_reader;
 GRANT SELECT (id, study_id, seq) ON audit_event TO turingview_reader;
 GRANT USAGE ON SEQUENCE rating_id_seq, audit_event_id_seq TO turingview_reader;
 
--- Training feedback: the truth of training cases, and only of training cases.
-CREATE OR REPLACE VIEW reader_training_truth AS
-  SELECT id AS case_id, study_id, blinded_id, truth FROM case_ WHERE is_training;
+-- Training feedback: the truth of training cases, and only of training cases, through the view
+-- reader_training_truth (created by TuringView's migration 0003; the reading session reads it).
 GRANT SELECT ON reader_training_truth TO turingview_reader;
 
 -- Deliberately not granted: reader_package (coordinator's export records), artifact (analysis results).

@@ -108,14 +108,6 @@ def test_reader_role_reads_its_order_and_appends_ratings(reader_login: tuple[str
         assert conn.execute("SELECT count(*) FROM rating WHERE source = 'sql'").fetchone()[0] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage/study: the database ReadingSource needs more than a reader's privileges. "
-    "StudyStore.order() selects the whole AssignmentItem entity (is_repeat, a blinding field) and "
-    "DatabaseReadingSource.training_feedback() loads every Case of the study (truth, path, generator) "
-    "through StudyStore.cases(); select only position/case_id/is_training and read training truth from "
-    "the reader_training_truth view (or a training-only query)",
-)
 def test_reading_session_runs_as_reader_role(reader_login: tuple[str, str]) -> None:
     """The real reader's side (open_reading_source) under the reader role: order, image, rating, feedback."""
     from turingview.core.domain import RatingInput
