@@ -52,7 +52,7 @@ def plot_saliency(result: RealismResult, path: Path) -> Path | None:
     k = len(result.saliency)
     cols = min(k, 4)
     rows = -(-k // cols)
-    fig = _figure(2.6 * cols, 2.8 * rows)
+    fig = _figure(2.6 * cols, 3.1 * rows)
     for j in range(k):
         ax = fig.add_subplot(rows, cols, j + 1)
         ax.imshow(result.saliency_images[j], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
