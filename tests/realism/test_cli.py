@@ -115,3 +115,15 @@ def test_typed_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             capsys,
         )
         assert code == 2 and "CUDA" in err
+
+
+def test_without_torch_the_command_says_which_extra_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import turingview.realism
+
+    monkeypatch.setattr(turingview.realism, "torch_available", lambda: False)
+    code, _, err = _run(
+        ["realism", "--real", str(tmp_path), "--synthetic", str(tmp_path), "--out", str(tmp_path)], capsys
+    )
+    assert code == 1 and "turingview[realism]" in err
