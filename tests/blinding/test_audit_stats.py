@@ -75,3 +75,17 @@ def test_chance_bound_holds_under_the_null() -> None:
         sep = numeric_separation(rng.normal(size=n), rng.normal(size=n))
         exceed += sep.auc >= chance_bound(n, n)
     assert 0.02 < exceed / trials < 0.08
+
+
+@pytest.mark.parametrize("values", [["dicom"] * 9 + ["nifti"] * 7, ["CT"] * 5 + ["MR"] * 4 + ["OT"] * 3])
+def test_identical_category_distributions_do_not_separate(values: list[str]) -> None:
+    """Leave-one-out scoring is biased against each case's own class; it must not read as separation."""
+    sep = categorical_separation(real=list(values), synthetic=list(reversed(values)))
+    assert sep.auc == pytest.approx(0.5) and sep.auc_frequency == 0.5
+    assert grade(sep.auc, len(values), len(values), perfect_categorical=sep.perfect) == "none"
+
+
+def test_frequency_score_finds_multi_category_splits() -> None:
+    # no single value separates, but the frequency score does: a, b mostly real; c, d mostly synthetic
+    sep = categorical_separation(real=["a"] * 5 + ["b"] * 5 + ["c"], synthetic=["c"] * 5 + ["d"] * 5 + ["a"])
+    assert sep.auc_frequency > sep.auc_split and sep.auc_frequency > 0.85

@@ -256,7 +256,7 @@ def _cue_results(key: str, values: list[float | str | None], truths: Sequence[Tr
             results.append(_numeric_result(key, real, syn, presented=presented))
     if text:
         # cases with a number count as "present" next to the text categories (absent, unset...)
-        both = text + [("(value)", t) for _, t in numeric] if numeric else text
+        both = text + [("(present)", t) for _, t in numeric] if numeric else text
         real_c = [v for v, t in both if t is Truth.REAL]
         syn_c = [v for v, t in both if t is Truth.SYNTHETIC]
         if real_c and syn_c and len({v for v, _ in both}) > 1:

@@ -14,9 +14,12 @@ Categorical cues
       is reported with its share in each class;
     - class-conditional frequency score: each case is scored by the share of synthetic cases among the
       *other* cases with its category (leave-one-out, so a value seen once carries no information and
-      scores the overall synthetic share), and the Mann-Whitney AUC of that score is folded as above.
-      This catches splits that need several categories (three scanner vendors on the real side, a
-      fourth on the synthetic side) without rewarding values unique to one file.
+      scores the overall synthetic share), and the Mann-Whitney AUC of that score is taken *unfolded*
+      and floored at 0.5. Leaving a case out lowers its own class's share in its category, so the score
+      is an honest out-of-sample predictor whose AUC falls *below* 0.5 when the classes share their
+      categories evenly; folding that would report spurious separation. This catches splits that need
+      several categories (three scanner vendors on the real side, a fourth on the synthetic side)
+      without rewarding values unique to one file or identical distributions.
 
 Strength
     ``n_eff = min(n_real, n_synthetic)`` counts the cases for which the cue is defined.
@@ -189,8 +192,7 @@ def categorical_separation(real: Sequence[str], synthetic: Sequence[str]) -> Cat
 
     s_scores = [loo_score(c, True) for c in synthetic]
     r_scores = [loo_score(c, False) for c in real]
-    raw = mann_whitney_auc(s_scores, r_scores)
-    auc_frequency = max(raw, 1.0 - raw)
+    auc_frequency = max(mann_whitney_auc(s_scores, r_scores), 0.5)  # unfolded: see the module docstring
     return CategoricalSeparation(
         auc=max(best[1], auc_frequency),
         auc_split=best[1],
