@@ -212,7 +212,7 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
         keys = ("auc", "auc_ci", "accuracy", "p_value", "n_test", "power", "control_auc", "lowpass_auc",
                 "spectral_auc")
         labels = {"auc": "classifier AUC (real vs synthetic)", "auc_ci": "AUC 95% CI", "accuracy": "accuracy",
-                  "p_value": "p-value (H0: AUC = 0.5)", "n_test": "held-out images", "power": "power",
+                  "p_value": "C2ST p-value (H0: accuracy = 0.5)", "n_test": "held-out images", "power": "power",
                   "control_auc": "control AUC (real vs real)", "lowpass_auc": "AUC after low-pass filtering",
                   "spectral_auc": "AUC of spectral features"}
         rows = [[labels[k], fmt_ci(realism[k]) if k.endswith("_ci") else fmt_p(realism[k]) if k == "p_value"
