@@ -108,3 +108,30 @@ def test_cancelled_import_leaves_nothing(qtbot, console, wait, sqlite_url: str, 
     assert "Cancelled" in page.status.text()
     assert list_studies(sqlite_url) == []
     wizard.reject()
+
+
+def test_manifest_with_generator_and_subgroup_columns(qtbot, console, wait, sqlite_url: str, image_folders,
+                                                      tmp_path: Path) -> None:
+    real, synthetic = image_folders(4)
+    manifest = tmp_path / "manifest.csv"
+    lines = ["path,truth,generator,site,scanner"]
+    lines += [f"{real.name}/{p.name},real,,{'A' if i % 2 else 'B'},X1" for i, p in enumerate(sorted(real.iterdir()))]
+    lines += [f"{synthetic.name}/{p.name},synthetic,{'gan' if i % 2 else 'diffusion'},,"
+              for i, p in enumerate(sorted(synthetic.iterdir()))]
+    manifest.write_text("\n".join(lines) + "\n")
+    window = console(sqlite_url)
+    wizard = window.new_study()
+    wizard.images.name.setText("from-manifest")
+    wizard.images.manifest.edit.setText(str(manifest))
+    assert wizard.images.isComplete()
+    wait.task(wizard.images.preview())
+    assert "4 real, 4 synthetic" in wizard.images.preview_status.text()
+    wizard.next()
+    wizard.next()
+    wizard.design.readers.setPlainText("r1")
+    wizard.next()
+    qtbot.waitUntil(wizard.importing.isComplete, timeout=60_000)
+    records = case_records(sqlite_url, "from-manifest")
+    assert sorted(r["generator"] or "-" for r in records) == ["-"] * 4 + ["diffusion"] * 2 + ["gan"] * 2
+    assert sorted(r["site"] or "-" for r in records if r["truth"] == "real") == ["A", "A", "B", "B"]
+    assert {r["scanner"] for r in records if r["truth"] == "real"} == {"X1"}
