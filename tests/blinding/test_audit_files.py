@@ -110,3 +110,26 @@ def test_file_cues_on_shipped_test_files() -> None:
     nii = file_cues(Path(nibabel.__file__).parent / "tests" / "data" / "example4d.nii.gz")
     assert nii["file.format"] == "nifti1" and nii["file.compression"] == "gzip"
     assert np.isfinite(nii["pixel.max"])
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydicom warns about its deliberately odd test files
+def test_every_shipped_dicom_and_nifti_file_gives_cues_or_a_typed_error() -> None:
+    """No reader failure escapes untyped: the audit lists unreadable files as problems, naming them."""
+    import nibabel
+    import pydicom.data
+
+    from turingview.core.errors import ImageLoadError
+
+    folder = Path(pydicom.data.get_testdata_file("CT_small.dcm")).parent
+    files = sorted(folder.glob("*.dcm")) + sorted((Path(nibabel.__file__).parent / "tests" / "data").glob("*.nii*"))
+    described = refused = 0
+    for path in files:
+        try:
+            cues = file_cues(path)
+        except ImageLoadError as error:
+            assert path.name in str(error)
+            refused += 1
+        else:
+            assert cues["file.format"] in ("dicom", "nifti1", "nifti2") and cues["geometry.rows"] >= 1
+            described += 1
+    assert described > 40 and refused < described

@@ -317,15 +317,20 @@ def _nifti_cues(path: Path) -> dict[str, float | str | None]:
     img = nib.load(str(path))
     header = img.header
     shape = img.shape
-    data = np.asanyarray(img.dataobj)
-    if data.ndim >= 3:
-        # (x, y, z[, t...]) -> (slices, rows, cols) with the first volume of a 4D series
-        volume = data.reshape((*data.shape[:3], -1))[..., 0] if data.ndim > 3 else data
-        pixels = np.transpose(volume, (2, 1, 0))
+    if len(shape) >= 3:
+        # (x, y, z[, t...]) -> (slices, rows, cols): up to MAX_SERIES_SLICES evenly spaced slices of the first
+        # volume are read through the array proxy (scaled as stored), never the whole 3D/4D array
+        n_z = shape[2]
+        picks = sorted(set(np.linspace(0, n_z - 1, min(n_z, MAX_SERIES_SLICES)).round().astype(int).tolist()))
+        extra = (0,) * (len(shape) - 3)
+        planes = [np.asanyarray(img.dataobj[(slice(None), slice(None), z, *extra)]) for z in picks]
+        pixels = np.stack([p.T for p in planes])
     else:
-        pixels = np.asarray(data).T[None]
+        pixels = np.asanyarray(img.dataobj).T[None]
     zooms = (*(float(z) for z in header.get_zooms()[:3]), 1.0, 1.0, 1.0)
     cues = array_cues(pixels, spacing=(zooms[2], zooms[1], zooms[0]), stored_dtype=header.get_data_dtype())
+    if len(shape) >= 3:
+        cues["geometry.slices"] = float(shape[2])
     slope, inter = header.get_slope_inter()
     cues.update(
         {
