@@ -78,30 +78,59 @@ def _bare_baseline_ms(folder: Path, n: int = 200) -> float:
     return statistics.median(times)
 
 
+def _count_sqlite_steps(db_url: str) -> list[int]:
+    """Count SQLite virtual-machine instructions on the session's engine (a load-independent cost measure:
+    a keyed lookup costs a few hundred, a scan of the study's cases thousands)."""
+    from sqlalchemy import event
+
+    from turingview.storage import get_engine
+
+    engine = get_engine(db_url)
+    steps = [0]
+
+    def on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def tick() -> int:
+            steps[0] += 1
+            return 0
+
+        dbapi_conn.set_progress_handler(tick, 1)
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()
+    return steps
+
+
 def read(db_url: str, n_ratings: int, workdir: Path) -> dict[str, object]:
     from turingview.core.review_session import ReviewSession, SessionState
     from turingview.imaging.display import render_slice
     from turingview.study import open_reading_source
 
     baseline = _bare_baseline_ms(workdir)
+    steps = _count_sqlite_steps(db_url)
     source = open_reading_source(db_url, "soak", "r1")
     session = ReviewSession(source)
     acknowledged = []
     session.rating_recorded.connect(lambda recorded, _feedback: acknowledged.append(recorded.rating_id))
     session.start()
     latencies: list[float] = []
+    load_steps: list[int] = []
+    rate_steps: list[int] = []
     rss: list[tuple[int, float]] = [(0, _rss_mb())]
     sample_every = max(n_ratings // 20, 1)
     while len(latencies) < n_ratings and session.state is not SessionState.FINISHED:
         case = session.current
         assert case is not None and session.state is SessionState.LOADING, session.state
         start = time.perf_counter()
+        steps[0] = 0
         volume = source.load_image(case.blinded_id)
+        load_steps.append(steps[0])
         render_slice(volume, volume.middle_slice)
         _ = session.progress
         session.mark_shown()
         before = len(acknowledged)
+        steps[0] = 0
         session.rate(1 + len(latencies) % 5)
+        rate_steps.append(steps[0])
         if len(acknowledged) != before + 1:
             raise RuntimeError(f"rating {len(latencies)} was not acknowledged (state {session.state})")
         latencies.append((time.perf_counter() - start) * 1000)
@@ -112,6 +141,8 @@ def read(db_url: str, n_ratings: int, workdir: Path) -> dict[str, object]:
         "latencies_ms": latencies,
         "rss_mb": rss,
         "baseline_insert_ms": baseline,
+        "load_image_sqlite_steps": load_steps,
+        "rate_sqlite_steps": rate_steps,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "n_acknowledged": len(acknowledged),
     }
@@ -132,6 +163,9 @@ def summarise(result: dict) -> dict[str, float]:
         "rss_end_mb": rss[-1][1],
         "peak_rss_mb": result["maxrss_mb"],
         "baseline_insert_ms": result["baseline_insert_ms"],
+        "load_image_steps": statistics.median(result["load_image_sqlite_steps"]),
+        "rate_steps_start": statistics.median(result["rate_sqlite_steps"][:k]),
+        "rate_steps_end": statistics.median(result["rate_sqlite_steps"][-k:]),
     }
 
 
