@@ -56,6 +56,7 @@ def test_wizard_creates_a_study_in_the_background(qtbot, console, wait, sqlite_u
     assert wizard.currentPage() is page
     qtbot.waitUntil(page.isComplete, timeout=60_000)
     assert "Created study 'wiz-study'" in page.status.text()
+    assert not wizard.button(QWizard.WizardButton.BackButton).isEnabled()  # it exists now: no second import
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), Qt.MouseButton.LeftButton)
 
     summary = get_study(sqlite_url, "wiz-study")

@@ -6,6 +6,11 @@ calls the same functions (:func:`turingview.study.blinding_audit_run.audit_study
 
 Exit status of ``audit``: 0 when no strong cue survives presentation, 10 when one does (the study would
 need an override to open); errors keep their usual codes.
+
+:class:`ConsoleStudyBackend` is the coordinator console's backend: the UI may not import the study/storage stack,
+so this top-layer module wires it (``turingview.ui.console.run_console`` loads it when no backend is given, as
+the reader screens load ``turingview.cli.gui.StudyBackend``). Each of its methods calls the same function as the
+matching command.
 """
 
 from __future__ import annotations

@@ -69,6 +69,10 @@ class ConsoleBackend(Protocol):
         """The database in words, without credentials."""
         ...
 
+    def default_protocol(self) -> str:
+        """The protocol text ``turingview study create`` uses when none is given (the wizard's starting text)."""
+        ...
+
     # studies ---------------------------------------------------------------------------------------
     def list_studies(self) -> Sequence[Any]:
         """Study summaries (name, status, n_cases, n_real, n_synthetic, n_training, readers, seed, created_at)."""

@@ -112,7 +112,7 @@ class ConsoleWindow(QMainWindow):
 
     def new_study(self) -> NewStudyWizard:
         """Open the New study wizard (non-modal, so the import can run while the console stays live)."""
-        default = getattr(self.backend, "default_protocol", lambda: "")()
+        default = self.backend.default_protocol()
         self.wizard = NewStudyWizard(self.backend, self.runner, self.report_error, self, default_protocol=default)
         self.wizard.study_created.connect(lambda name: (self.studies.refresh(select=name), self.go("audit", name)))
         self.wizard.setWindowModality(Qt.WindowModality.WindowModal)

@@ -329,6 +329,7 @@ class ImportPage(QWizardPage):
         self.bar.setValue(1)
         self.cancel_button.setVisible(False)
         # the study exists now: going Back (and importing again) or cancelling no longer makes sense
+        self.wiz.setOption(QWizard.WizardOption.DisabledBackButtonOnLastPage, True)
         self.wiz.button(QWizard.WizardButton.BackButton).setEnabled(False)
         self.wiz.button(QWizard.WizardButton.CancelButton).setEnabled(False)
         self.status.setText(
