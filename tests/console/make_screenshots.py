@@ -4,8 +4,8 @@ Run under a virtual display::
 
     xvfb-run -s "-screen 0 1600x1000x24" python tests/console/make_screenshots.py
 
-It builds a throw-away database with one rated study (a planted header cue that presentation removes) and one
-draft study with a planted cue that survives presentation, then drives the real console window.
+It builds a throw-away database with one rated study of the bundled sample data (header cues that presentation
+removes) and one draft study with a planted cue that survives presentation, then drives the real console window.
 """
 
 from __future__ import annotations
@@ -55,18 +55,18 @@ def build(tmp: Path) -> str:
 
     db_url = f"sqlite:///{tmp / 'console.db'}"
     rng = np.random.default_rng(1)
-    real, synthetic = tmp / "chest-ct-real", tmp / "chest-ct-gan-v2"
+    real, synthetic = tmp / "chest-ct-real", tmp / "pilot-sample-data"
     real.mkdir()
     synthetic.mkdir()
     for i in range(10):
         fixtures.write_ct(real / f"r{i:02d}.dcm", fixtures._slice(rng, 96), manufacturer="ACME Medical")
         fixtures.write_ct(synthetic / f"s{i:02d}.dcm", fixtures._slice(rng, 96))
-    create_study(db_url, "chest-ct-gan-v2", real_dirs=[real], synthetic_dirs=[synthetic],
+    create_study(db_url, "pilot-sample-data", manifest=ROOT / "sample_data" / "manifest.csv",
                  readers=["dr-ahmed", "dr-berg", "dr-chen", "dr-diaz"], seed=20261122, repeat_fraction=0.2)
-    open_study(db_url, "chest-ct-gan-v2")
-    fixtures.add_ratings(db_url, "chest-ct-gan-v2", ["dr-ahmed", "dr-berg"])
-    fixtures.add_ratings(db_url, "chest-ct-gan-v2", ["dr-chen"], fraction=0.6, seed=3)
-    fixtures.add_ratings(db_url, "chest-ct-gan-v2", ["dr-diaz"], fraction=0.15, seed=4)
+    open_study(db_url, "pilot-sample-data")
+    fixtures.add_ratings(db_url, "pilot-sample-data", ["dr-ahmed", "dr-berg"])
+    fixtures.add_ratings(db_url, "pilot-sample-data", ["dr-chen"], fraction=0.6, seed=3)
+    fixtures.add_ratings(db_url, "pilot-sample-data", ["dr-diaz"], fraction=0.15, seed=4)
     fr, fs = tmp / "brain-mr-real", tmp / "brain-mr-diffusion"
     fr.mkdir()
     fs.mkdir()
@@ -100,9 +100,8 @@ def main() -> int:
 
         wizard = window.new_study()
         wizard.resize(1100, 720)
-        wizard.images.name.setText("chest-ct-gan-v3")
-        wizard.images.real.edit.setText(str(tmp / "chest-ct-real"))
-        wizard.images.synthetic.edit.setText(str(tmp / "chest-ct-gan-v2"))
+        wizard.images.name.setText("pilot-sample-data-v2")
+        wizard.images.manifest.edit.setText(str(ROOT / "sample_data" / "manifest.csv"))
         wizard.images.preview()
         wait_idle(app, window)
         grab(wizard, "wizard_images")
@@ -123,19 +122,19 @@ def main() -> int:
         window.audit.run_audit()
         wait_idle(app, window)
         grab(window, "audit_blocked")
-        window.go("audit", "chest-ct-gan-v2")
+        window.go("audit", "pilot-sample-data")
         wait_idle(app, window)
         window.audit.graded_only.setChecked(True)
         pump(app)
         grab(window, "audit_clean")
 
-        window.go("progress", "chest-ct-gan-v2")
+        window.go("progress", "pilot-sample-data")
         wait_idle(app, window)
         window.progress.export_package("dr-diaz", tmp / "dr-diaz.tvpkg")  # an air-gapped reader's package goes out
         wait_idle(app, window)
         grab(window, "progress")
 
-        window.go("results", "chest-ct-gan-v2")
+        window.go("results", "pilot-sample-data")
         window.results.refresh()
         wait_idle(app, window)
         grab(window, "results_plots")
