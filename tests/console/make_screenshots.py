@@ -55,12 +55,6 @@ def build(tmp: Path) -> str:
 
     db_url = f"sqlite:///{tmp / 'console.db'}"
     rng = np.random.default_rng(1)
-    real, synthetic = tmp / "chest-ct-real", tmp / "pilot-sample-data"
-    real.mkdir()
-    synthetic.mkdir()
-    for i in range(10):
-        fixtures.write_ct(real / f"r{i:02d}.dcm", fixtures._slice(rng, 96), manufacturer="ACME Medical")
-        fixtures.write_ct(synthetic / f"s{i:02d}.dcm", fixtures._slice(rng, 96))
     create_study(db_url, "pilot-sample-data", manifest=ROOT / "sample_data" / "manifest.csv",
                  readers=["dr-ahmed", "dr-berg", "dr-chen", "dr-diaz"], seed=20261122, repeat_fraction=0.2)
     open_study(db_url, "pilot-sample-data")
