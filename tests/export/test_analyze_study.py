@@ -91,8 +91,12 @@ def test_analyze_study_records_study_provenance_and_realism(rated_study: tuple[s
     assert results["data"]["n_repeat_reads"] == sum(1 for r in records if int(r["repeat"]) == 1) > 0
     assert results["intra_reader"] and results["mrmc"]["n_readers"] == 3
     assert results["realism"]["auc"] == 0.61 and results["realism"]["n_per_image"] == 1
+    blinding = prov["blinding_audit"]
+    assert blinding["verdict"] == "clean" and blinding["unresolved_strong"] == []
+    assert blinding["override_reason"] is None
     html = (out / "report.html").read_text()
     assert "Domain-classifier realism check" in html and summary.audit_head in html
+    assert "blinding audit" in html and "verdict=clean" in html
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True).stdout
         assert summary.audit_head[:16] in text.replace("\n", "")

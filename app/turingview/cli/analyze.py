@@ -49,13 +49,17 @@ def analyse_study(name: str, db_url: str | None = None, *, out_dir: Path, scale_
     from turingview.core.paths import default_db_url
     from turingview.export.analysis import run_analysis
     from turingview.export.study_inputs import latest_realism, study_provenance, study_scale_k
+    from turingview.study.blinding_audit_run import blinding_summary
 
     url = db_url or default_db_url()
     summary = study.get_study(url, name)
     records = study.ratings_records(url, name)
     realism = latest_realism(study.load_artifacts(url, name, "realism"))
+    provenance = study_provenance(summary, name, url)
+    # The deciding blinding audit (verdict, unresolved strong cues, override reason) belongs in the report.
+    provenance["blinding_audit"] = blinding_summary(url, name)
     return run_analysis(records, out_dir=out_dir, scale_k=scale_k or study_scale_k(summary), threshold=threshold,
-                        margin=margin, provenance=study_provenance(summary, name, url), progress=progress,
+                        margin=margin, provenance=provenance, progress=progress,
                         cancel=cancel, report=report, pdf=pdf, realism=realism)
 
 

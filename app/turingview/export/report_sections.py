@@ -245,7 +245,7 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
 _PROV_LABELS = {"input": "input", "input_sha256": "input SHA-256", "n_rows": "rows read",
                 "generated_at": "generated", "source": "source", "study": "study", "study_uid": "study UID",
                 "study_status": "study status", "seed": "randomisation seed", "audit_chain_head": "audit chain head",
-                "audit_events": "audit events", "database": "database"}
+                "audit_events": "audit events", "database": "database", "blinding_audit": "blinding audit"}
 
 
 def _prov_value(value: Any) -> str:
