@@ -25,10 +25,10 @@ COORDINATOR = """
 import json, sys, time
 from turingview.stats.roc import empirical_auc
 from turingview.study import ratings_records
-db, study, stop = sys.argv[1], sys.argv[2], sys.argv[3]
+db, study, stop, ready = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 import os
 runs, peak = 0, 0
-while not os.path.exists(stop):
+while True:
     rows = ratings_records(db, study)
     real = [r["score"] for r in rows if r["truth"] == "real"]
     synthetic = [r["score"] for r in rows if r["truth"] == "synthetic"]
@@ -36,6 +36,10 @@ while not os.path.exists(stop):
         empirical_auc(real, synthetic)
     runs += 1
     peak = max(peak, len(rows))
+    if runs == 1:
+        open(ready, "w").close()  # the readers start once the coordinator is analysing
+    if os.path.exists(stop):
+        break
 print(json.dumps({"runs": runs, "max_rows_seen": peak}))
 """
 
@@ -54,14 +58,19 @@ def test_concurrent_readers_every_acknowledged_rating_once(db_url: str, tmp_path
 
     study = make_sample_study(db_url, readers=READERS, allow_changes=True)
     dispose_engines()
-    stop = tmp_path / "stop"
+    stop, ready = tmp_path / "stop", tmp_path / "ready"
     coordinator = subprocess.Popen(
-        [sys.executable, "-c", COORDINATOR, db_url, study, str(stop)],
+        [sys.executable, "-c", COORDINATOR, db_url, study, str(stop), str(ready)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=_env(),
     )
+    deadline = time.monotonic() + 120
+    while not ready.exists():
+        assert coordinator.poll() is None, coordinator.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, "the coordinator's analysis never ran"
+        time.sleep(0.05)
     started = time.perf_counter()
     readers = {
         reader: subprocess.Popen(
@@ -112,7 +121,7 @@ def test_concurrent_readers_every_acknowledged_rating_once(db_url: str, tmp_path
     assert all(res["repeats_refused"] == 36 for res in results.values()), results
     verification = verify_audit_chain(db_url, study)
     assert verification.ok, verification
-    assert analysis["runs"] >= 1
+    assert analysis["runs"] >= 2  # once before the readers started, then meanwhile or after
     print(
         f"\nconcurrency {db_url.split(':')[0]}: {len(READERS)} reader processes, {len(acknowledged)} acknowledged "
         f"ratings stored exactly once in {wall:.1f} s, {sum(r['repeats_refused'] for r in results.values())} "

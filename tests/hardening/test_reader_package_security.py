@@ -193,16 +193,7 @@ TAMPERING = {
 }
 
 
-_TEXT_BLOB = pytest.mark.xfail(
-    strict=True,
-    reason="storage.package.PackageFile.verify_content lets sqlalchemy OperationalError escape (untyped) when "
-    "an image row holds TEXT that is not UTF-8; wrap the read in `except exc.SQLAlchemyError -> IntegrityError`",
-)
-
-
-@pytest.mark.parametrize(
-    "what", [pytest.param(w, marks=_TEXT_BLOB) if w == "image stored as text" else w for w in sorted(TAMPERING)]
-)
+@pytest.mark.parametrize("what", sorted(TAMPERING))
 def test_modified_package_is_refused(package: tuple[str, str, Path], tmp_path: Path, what: str) -> None:
     from turingview.study import import_ratings, ratings_records
 
@@ -258,14 +249,7 @@ def _presented_header(shape: tuple[int, ...], dtype_code: int = 1) -> bytes:
         _presented_header((1, 4, 4)) + b"not zlib",
         _presented_header((1, 4, 4)) + zlib.compress(b"\x00" * 31),
         _presented_header((1, 4, 4), dtype_code=9) + zlib.compress(b"\x00" * 32),
-        pytest.param(
-            _presented_header((0, 4, 4)) + zlib.compress(b""),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="study.presentation.decode_presented: a header with 0 slices passes the size check and "
-                "ImageVolume raises an untyped ValueError('empty image'); refuse min(shape) < 1 as ImageLoadError",
-            ),
-        ),
+        _presented_header((0, 4, 4)) + zlib.compress(b""),
         _presented_header((65535, 65535, 65535)) + zlib.compress(b"\x00" * 32),
     ],
     ids=["empty", "magic-only", "no-body", "not-zlib", "short", "bad-dtype", "zero-slices", "huge-shape"],
@@ -277,12 +261,6 @@ def test_damaged_presented_image_is_typed(blob: bytes) -> None:
         decode_presented(blob, name="C-TEST01")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="study.presentation.decode_presented decompresses the whole zlib stream before comparing its size "
-    "with the header (a 1 MB blob can make the reader allocate 1 GB); bound it with "
-    "zlib.decompressobj().decompress(data, max_length=expected + 1)",
-)
 def test_presented_zlib_bomb_refused_before_inflating() -> None:
     import tracemalloc
 
