@@ -47,6 +47,8 @@ def test_bench_soak(tmp_path: Path) -> None:
           f"end/start {s['latency_end_ms'] / s['latency_start_ms']:.2f}; p95 {s['latency_p95_ms']:.1f} ms")
     print(f"  RSS start {s['rss_start_mb']:.0f} MB, end {s['rss_end_mb']:.0f} MB "
           f"(end/start {s['rss_end_mb'] / s['rss_start_mb']:.2f}), peak {s['peak_rss_mb']:.0f} MB")
+    print(f"  SQLite VM steps: per image load {s['load_image_steps']:.0f}; per rating {s['rate_steps_start']:.0f} "
+          f"at the start, {s['rate_steps_end']:.0f} at the end")
     assert result["n_acknowledged"] == N_RATINGS
     assert s["rss_end_mb"] - s["rss_start_mb"] < 60
     assert s["latency_end_ms"] < 2.0 * s["latency_start_ms"] + 5
