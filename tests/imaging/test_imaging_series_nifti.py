@@ -181,3 +181,29 @@ def test_truncated_and_garbage_nifti_are_refused(tmp_path: Path, nibabel_dir: Pa
     cut_gz.write_bytes((nibabel_dir / "example4d.nii.gz").read_bytes()[:5000])
     with pytest.raises(ImageLoadError):
         load_image(cut_gz)
+
+
+def test_rgb24_nifti_is_shown_in_colour_in_radiological_order(tmp_path) -> None:
+    """NIfTI datatype 128 (RGB24) is a structured R, G, B array: it loads as RGB, oriented like greyscale."""
+    import nibabel as nib
+
+    from turingview.imaging import load_image
+    from turingview.imaging.display import render_slice
+
+    rgb = np.zeros((6, 5, 4), dtype=[("R", "u1"), ("G", "u1"), ("B", "u1")])
+    rgb["R"] = 200
+    rgb["G"][0, :, :] = 90  # the patient's left-most plane (i = 0 in RAS+, where +i points to the right) ...
+    path = tmp_path / "rgb.nii"
+    nib.save(nib.Nifti1Image(rgb, np.eye(4)), path)
+    grey = tmp_path / "grey.nii"
+    nib.save(nib.Nifti1Image(rgb["G"].astype(np.int16), np.eye(4)), grey)
+
+    volume = load_image(path)
+    assert volume.photometric == "RGB" and volume.pixels.shape == (4, 5, 6, 3)
+    shown = render_slice(volume, 2)
+    assert shown.dtype == np.uint8 and shown.shape == (5, 6, 3)
+    assert (shown[..., 0] == 200).all() and (shown[..., 2] == 0).all()
+    # ... lands on the viewer's right (radiological convention), exactly where the greyscale reader puts it
+    reference = load_image(grey).pixels[2]
+    assert np.array_equal(shown[..., 1] == 90, reference == 90)
+    assert (shown[:, -1, 1] == 90).all() and (shown[:, :-1, 1] == 0).all()

@@ -115,6 +115,8 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
     data = np.asarray(data)
     if data.ndim == 2:
         data = data[:, :, np.newaxis]
+    if data.dtype.names:  # RGB24 (datatype 128) / RGBA32 (2304): structured R, G, B[, A] fields
+        return _colour_volume(path, image, canonical, data, index, n_volumes)
     if np.iscomplexobj(data):
         raise UnsupportedImageError(path, "complex-valued NIfTI data cannot be displayed as an image")
     if data.dtype.kind == "f" and data.dtype != np.float32:
@@ -129,14 +131,30 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
         data = data.astype(np.float32)
     # nibabel arrays are Fortran-ordered (i fastest), so the transpose is C-ordered and the flips are
     # negative strides: no copy of the volume is made here.
-    pixels = to_display_order(data)
+    return _volume(image, canonical, to_display_order(data), "MONOCHROME2", index, n_volumes)
+
+
+def _colour_volume(path: Path, image: Any, canonical: Any, data: np.ndarray, index: int, n_volumes: int) -> ImageVolume:
+    """An RGB24/RGBA32 NIfTI volume as ``(slices, rows, cols, 3)`` uint8 RGB (alpha dropped)."""
+    names = data.dtype.names or ()
+    if len(names) < 3 or any(data.dtype[n].kind not in "iu" for n in names[:3]):
+        raise UnsupportedImageError(path, f"structured NIfTI data with fields {names} is not RGB colour")
+    rgb = np.stack([np.asarray(data[n]).astype(np.uint8, copy=False) for n in names[:3]], axis=-1)
+    pixels = np.ascontiguousarray(rgb.transpose(2, 1, 0, 3)[:, ::-1, ::-1])
+    return _volume(image, canonical, pixels, "RGB", index, n_volumes)
+
+
+def _volume(image: Any, canonical: Any, pixels: np.ndarray, photometric: str, index: int,
+            n_volumes: int) -> ImageVolume:
+    import nibabel as nib
+
     zooms = [float(z) for z in canonical.header.get_zooms()[:3]] + [1.0, 1.0, 1.0]
     spacing = tuple(z if z > 0 else 1.0 for z in (zooms[2], zooms[1], zooms[0]))
     kind = type(image).__name__.replace("Image", "").replace("Pair", " pair")
     metadata = minimal_metadata(
         source_format="nifti",
         modality="OT",
-        photometric="MONOCHROME2",
+        photometric=photometric,
         shape=pixels.shape,
         dtype=str(pixels.dtype),
         spacing=spacing,
@@ -151,7 +169,7 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
         pixels=pixels,
         spacing=(spacing[0], spacing[1], spacing[2]),
         orientation=RADIOLOGICAL_LPS.copy(),
-        photometric="MONOCHROME2",
+        photometric=photometric,
         modality="OT",
         metadata=metadata,
         source_format="nifti",
