@@ -36,6 +36,15 @@ def _vm_size_bytes() -> int:
 
 
 def _maxrss_mb() -> float:
+    """Peak RSS of this process image: VmHWM (ru_maxrss would include the forking pytest's peak, which
+    Linux carries across execve)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 

@@ -247,18 +247,9 @@ def test_harness_reports_a_hang_and_a_crash(loader: LoaderWorker, tmp_path: Path
     assert report["outcome"] == "loaded"
 
 
-_RGB24 = pytest.mark.xfail(
-    strict=True,
-    reason="imaging: nifti_reader loads NIfTI datatype 128 (RGB24) / 2304 (RGBA32) as a structured-dtype "
-    "MONOCHROME2 volume; render_slice -> robust_window -> np.isfinite raises an untyped TypeError. Convert to "
-    "(slices, rows, cols, 3) uint8 RGB, or refuse with UnsupportedImageError",
-)
-
-
-@_RGB24
 def test_rgb24_nifti_renders_or_is_typed(loader: LoaderWorker) -> None:
-    """Found by the deep campaign (datatype field of resampled_anat_moved.nii set to 128); a genuine RGB24
-    file written by nibabel shows the same: it must render (as colour) or be refused with a typed error."""
+    """Found by the deep campaign (datatype field of resampled_anat_moved.nii set to 128; fixed in 6cccb30); a
+    genuine RGB24 file written by nibabel must render (as colour) or be refused with a typed error."""
     import io
 
     import nibabel as nib
@@ -273,7 +264,6 @@ def test_rgb24_nifti_renders_or_is_typed(loader: LoaderWorker) -> None:
     assert report["outcome"] in ("loaded", "typed"), report
 
 
-@_RGB24
 def test_fuzzed_nifti_datatype_renders_or_is_typed(loader: LoaderWorker) -> None:
     seed = SEEDS["resampled_anat_moved.nii"]
     payload = mutate(seed.data, [("float", 70, 4, ">", -1.0), ("int", 70, 1, "<", 0)])
