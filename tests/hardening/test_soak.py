@@ -71,12 +71,6 @@ def test_soak_scaled(soak: tuple[dict, dict]) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="storage: StudyStore.presented() filters on presented_image.blinded_id (no index) joined to the "
-    "study's cases, so SQLite walks every case of the study for each image (~6 VM steps per case: 24,000 "
-    "at 4,000 cases, 16 ms vs 0.04 ms); filter on Case.blinded_id (unique index with study_id) instead",
-)
 def test_image_lookup_does_not_scan_the_study(soak: tuple[dict, dict]) -> None:
     """Loading one case's image costs the same in a 30-case and a 10,000-case study: a keyed lookup (a few
     hundred SQLite VM instructions), not a walk over the study's 1,000 cases (thousands)."""

@@ -138,8 +138,10 @@ class StudyStore:
         return list(self.session.scalars(select(Case).where(Case.study_id == study.id).order_by(Case.id)))
 
     def presented(self, study: Study, blinded_id: str) -> PresentedImage | None:
+        # Filter on the case's (study_id, blinded_id), which is unique and indexed: one index probe, not a scan
+        # of every presented image in the study (presented_image.blinded_id carries no index).
         query = (select(PresentedImage).join(Case, Case.id == PresentedImage.case_id)
-                 .where(Case.study_id == study.id, PresentedImage.blinded_id == blinded_id))
+                 .where(Case.study_id == study.id, Case.blinded_id == blinded_id))
         return self.session.scalars(query).one_or_none()
 
     def presented_all(self, study: Study) -> Iterator[tuple[Case, PresentedImage]]:
