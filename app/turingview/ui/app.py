@@ -31,7 +31,8 @@ from turingview.ui.theme import apply_theme
 
 log = logging.getLogger("turingview.ui")
 
-_ICON = Path(__file__).resolve().parents[3] / "resources" / "icons" / "turingview.svg"
+# Package data, so installs from the wheel and frozen builds find it too (master copy: resources/icons/).
+_ICON = Path(__file__).resolve().parents[1] / "resources" / "turingview.svg"
 
 
 def _parser() -> argparse.ArgumentParser:
