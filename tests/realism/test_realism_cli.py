@@ -127,3 +127,37 @@ def test_without_torch_the_command_says_which_extra_to_install(
         ["realism", "--real", str(tmp_path), "--synthetic", str(tmp_path), "--out", str(tmp_path)], capsys
     )
     assert code == 1 and "turingview[realism]" in err
+
+
+def test_study_artifact_carries_the_plots_as_png(sqlite_url: str, tmp_path: Path) -> None:
+    _sample_rows()
+    import base64
+
+    from turingview.cli.realism import run_study_realism
+    from turingview.realism import RealismConfig
+    from turingview.study import create_study, load_artifacts
+
+    create_study(sqlite_url, "F", manifest=SAMPLE / "manifest.csv", readers=("r1",), seed=3)
+    config = RealismConfig(device="cpu", folds=2, size=32, epochs=1, controls=False)
+    returned = run_study_realism(sqlite_url, "F", config=config, out_dir=tmp_path / "o")
+    stored = load_artifacts(sqlite_url, "F", "realism")[-1]
+    assert set(stored["figures"]) == {"roc", "saliency", "spectrum"} and "figure_notes" not in stored
+    for kind, text in stored["figures"].items():
+        data = base64.b64decode(text, validate=True)
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
+        assert data == (tmp_path / "o" / f"{kind}.png").read_bytes()  # the very file written next to the JSON
+    assert returned["figures"] == stored["figures"]
+    written = json.loads((tmp_path / "o" / "realism.json").read_text())
+    assert "figures" not in written and written["per_image"] == stored["per_image"]
+
+
+def test_oversized_or_missing_plots_are_left_out_with_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from turingview.cli import realism as cli_realism
+
+    small, big = tmp_path / "roc.png", tmp_path / "spectrum.png"
+    small.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 400)
+    monkeypatch.setattr(cli_realism, "MAX_FIGURE_BYTES", 300)
+    figures, notes = cli_realism.encode_figures({"json": tmp_path / "realism.json", "roc": small, "spectrum": big})
+    assert set(figures) == {"roc"}
+    assert len(notes) == 1 and "spectrum.png" in notes[0] and str(big) in notes[0]

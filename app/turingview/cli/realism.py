@@ -69,7 +69,9 @@ def run_study_realism(
 ) -> dict[str, Any]:
     """Run the check on a stored study, store the result as its ``realism`` artifact and write the plots.
 
-    Nothing is stored when the run fails or is cancelled. Returns the stored JSON content.
+    The artifact carries the plots as base64 PNG text under ``figures`` (``roc``, ``saliency``,
+    ``spectrum``; see :func:`encode_figures`) so that the study report can show them; ``realism.json``
+    does not. Nothing is stored when the run fails or is cancelled. Returns the stored JSON content.
     """
     from turingview import study as study_api
     from turingview.realism import RealismConfig, run_realism_check, write_outputs
@@ -85,8 +87,39 @@ def run_study_realism(
     paths = write_outputs(result, out_dir)
     content["files"] = {kind: str(path) for kind, path in paths.items()}
     Path(paths["json"]).write_text(__import__("json").dumps(content, indent=2, allow_nan=False), encoding="utf-8")
+    content["figures"], figure_notes = encode_figures(paths)
+    if figure_notes:
+        content["figure_notes"] = figure_notes
     content["artifact_id"] = study_api.save_artifact(db_url, name, "realism", content)
     return content
+
+
+#: The plots that travel with the stored artifact, and the largest PNG carried (bytes).
+FIGURE_KINDS = ("roc", "saliency", "spectrum")
+MAX_FIGURE_BYTES = 2 * 1024 * 1024
+
+
+def encode_figures(paths: dict[str, Path]) -> tuple[dict[str, str], list[str]]:
+    """The written plots as base64 PNG text by kind (``roc``, ``saliency``, ``spectrum``), and notes on those left out.
+
+    Only plots that exist are carried; one larger than :data:`MAX_FIGURE_BYTES` is left out with a note
+    (it stays on disk next to ``realism.json``), so the study database does not swell.
+    """
+    import base64
+
+    figures: dict[str, str] = {}
+    notes: list[str] = []
+    for kind in FIGURE_KINDS:
+        path = paths.get(kind)
+        if path is None or not Path(path).is_file():
+            continue
+        data = Path(path).read_bytes()
+        if len(data) > MAX_FIGURE_BYTES:
+            notes.append(f"{kind}.png is {len(data) / 1e6:.1f} MB, over the {MAX_FIGURE_BYTES / 1e6:.1f} MB "
+                         f"stored with the study: left out (it is in {path})")
+            continue
+        figures[kind] = base64.b64encode(data).decode("ascii")
+    return figures, notes
 
 
 class _Bar:
