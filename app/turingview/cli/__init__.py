@@ -22,6 +22,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "render": ("turingview.cli.imaging", "render_command", "Render a slice to PNG exactly as a reader sees it."),
     "study": ("turingview.cli.study", "study_group", "Create, audit, export and inspect studies."),
     "audit": ("turingview.cli.audit", "audit_group", "Verify a study's hash-chained audit trail."),
+    "backup": ("turingview.cli.backup", "backup_group", "List and restore database backups."),
     "analyze": ("turingview.cli.analyze", "analyze_command", "Agreement, detection, ROC and MRMC statistics."),
     "realism": ("turingview.cli.realism", "realism_command", "Domain-classifier realism check (torch)."),
     "read": ("turingview.cli.gui", "read_command", "Open the reader workstation."),

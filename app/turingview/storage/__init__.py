@@ -2,7 +2,8 @@
 
 Public entry points: :func:`get_engine`, :func:`store_scope` / :class:`StudyStore` (repository inside one
 transaction), :class:`RatingLog` (append-only rating log), :func:`verify_chain` (audit), the reader package
-file (:mod:`turingview.storage.package`) and backups (:mod:`turingview.storage.backup`).
+file (:mod:`turingview.storage.package`), backups (:mod:`turingview.storage.backup`) and their verified restore
+(:mod:`turingview.storage.restore`).
 """
 
 from __future__ import annotations

@@ -30,15 +30,26 @@ def backup_dir() -> Path:
     return path
 
 
-def _backups_of(db_path: Path, folder: Path) -> list[tuple[Path, datetime]]:
+def backups_of(db_path: Path, folder: Path) -> list[tuple[Path, datetime]]:
+    """``(file, taken_at)`` of each backup of ``db_path`` in ``folder``, oldest first.
+
+    Only ``<stem>-<stamp>.db`` with exactly this database's stem counts: ``tv-b-<stamp>.db`` belongs to
+    ``tv-b.db``, not to ``tv.db`` (whose thinning must never delete it).
+    """
     found = []
     for file in folder.glob(f"{db_path.stem}-*.db"):
+        stem, _, stamp_text = file.stem.rpartition("-")
+        if stem != db_path.stem:
+            continue
         try:
-            stamp = datetime.strptime(file.stem.rsplit("-", 1)[1], _STAMP).replace(tzinfo=UTC)
-        except (IndexError, ValueError):
+            stamp = datetime.strptime(stamp_text, _STAMP).replace(tzinfo=UTC)
+        except ValueError:
             continue
         found.append((file, stamp))
     return sorted(found, key=lambda item: item[1])
+
+
+_backups_of = backups_of  # the former private name
 
 
 def thin(stamps: Sequence[datetime], now: datetime) -> set[datetime]:
