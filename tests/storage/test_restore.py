@@ -271,3 +271,24 @@ def test_backups_belong_to_exactly_one_database(tmp_path: Path) -> None:
     assert own.exists()
     assert [i.path for i in list_backups(f"sqlite:///{b}", folder=folder)] == [own]
     assert own not in [i.path for i in list_backups(f"sqlite:///{a}", folder=folder)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_command_line_asks_on_a_terminal(study_db: tuple[str, Path]) -> None:
+    import pty
+
+    url, db = study_db
+    _rate(url, 1)
+    _backup(db)
+    dispose_engines()
+    for answer, restored in (("n\n", False), ("y\n", True)):
+        master, slave = pty.openpty()
+        try:
+            os.write(master, answer.encode())
+            run = _cli("restore", "--db", url, stdin=slave)
+        finally:
+            os.close(slave)
+            os.close(master)
+        assert "Replace" in run.stdout and "pre-restore" in run.stdout
+        assert (run.returncode == 0) is restored, run.stderr
+        assert bool(list(db.parent.glob("*.pre-restore"))) is restored
