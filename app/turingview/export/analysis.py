@@ -175,7 +175,9 @@ def run_analysis(table_records_or_csv: str | Path | Iterable[Mapping[str, Any]] 
     subgroups
         Repeat every statistic per subgroup level (generator, modality, sex, age band, site).
     realism
-        The stored realism-check result (``turingview realism``), shown in the report when given.
+        The stored realism-check result (``turingview realism``), shown in the report when given: its
+        summary goes to ``results.json`` ``realism``, its valid PNG plots (``figures``) into the report, and
+        its ``per_image`` scores, joined to the ratings by blinded id, to ``realism_concordance``.
 
     Returns
     -------
@@ -223,8 +225,13 @@ def run_analysis(table_records_or_csv: str | Path | Iterable[Mapping[str, Any]] 
                                "conventions": conventions(scale_k, threshold, margin), "provenance": prov,
                                "data": _data_summary(table), **body}
     results.setdefault("subgroups", {})
+    realism_pngs: dict[str, bytes] = {}
     if realism:
-        results["realism"] = dict(realism)
+        from turingview.export import realism_join
+
+        results["realism"], per_image, realism_pngs = realism_join.split_realism(realism, notes)
+        if per_image:
+            results["realism_concordance"] = realism_join.realism_concordance(table, per_image, notes)
     results["notes"] = notes.items
     results = strict(results, notes)
     results["notes"] = notes.items
@@ -237,7 +244,7 @@ def run_analysis(table_records_or_csv: str | Path | Iterable[Mapping[str, Any]] 
     except OSError as exc:
         raise TuringViewError(f"{out}: cannot write the analysis there ({exc.strerror or exc})") from exc
     try:
-        _write_all(results, table, staging, report=report, pdf=pdf, cancel=cancel,
+        _write_all(results, table, staging, report=report, pdf=pdf, cancel=cancel, realism_pngs=realism_pngs,
                    progress=lambda i, msg: outer(base + i, total, msg))
         _check(cancel)
         out.mkdir(parents=True, exist_ok=True)
@@ -267,7 +274,8 @@ def _data_summary(table: RatingsTable) -> dict[str, Any]:
 
 
 def _write_all(results: dict[str, Any], table: RatingsTable, folder: Path, *, report: bool, pdf: bool,
-               cancel: Cancel | None, progress: Callable[[int, str], None]) -> None:
+               cancel: Cancel | None, progress: Callable[[int, str], None],
+               realism_pngs: Mapping[str, bytes] | None = None) -> None:
     from turingview.export import interop, tables
 
     (folder / "results.json").write_text(json.dumps(results, indent=2, allow_nan=False) + "\n", encoding="utf-8")
@@ -284,6 +292,10 @@ def _write_all(results: dict[str, Any], table: RatingsTable, folder: Path, *, re
         from turingview.export import plots, report_html
 
         figures = plots.write_figures(results, folder / "figures")
+        if realism_pngs:
+            from turingview.export.realism_join import write_realism_figures
+
+            figures.update(write_realism_figures(realism_pngs, folder / "figures"))
         report_html.write_html(results, figures, folder / "report.html")
         if pdf:
             from turingview.export import report_pdf

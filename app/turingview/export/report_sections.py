@@ -206,22 +206,11 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
                                   ("MRMC AUC (95% CI)", 2.3, R), ("accuracy", 1.0, R), ("fooling rate", 2.0, R),
                                   ("Fleiss", 0.9, R), ("alpha ord.", 1.0, R)], rows))
         out.append(sec)
-    realism = results.get("realism")
-    if realism:
-        sec = Section("Domain-classifier realism check")
-        keys = ("auc", "auc_ci", "accuracy", "p_value", "n_test", "power", "control_auc", "lowpass_auc",
-                "spectral_auc")
-        labels = {"auc": "classifier AUC (real vs synthetic)", "auc_ci": "AUC 95% CI", "accuracy": "accuracy",
-                  "p_value": "C2ST p-value (H0: accuracy = 0.5)", "n_test": "held-out images", "power": "power",
-                  "control_auc": "control AUC (real vs real)", "lowpass_auc": "AUC after low-pass filtering",
-                  "spectral_auc": "AUC of spectral features"}
-        rows = [[labels[k], fmt_ci(realism[k]) if k.endswith("_ci") else fmt_p(realism[k]) if k == "p_value"
-                 else fmt(realism[k])] for k in keys if realism.get(k) is not None]
-        if realism.get("error"):
-            rows.append(["error", str(realism["error"])])
-        sec.tables.append(_table("Classifier two-sample test (stored by turingview realism)",
-                                 [("quantity", 2.0, L), ("value", 2.0, R)], rows))
-        out.append(sec)
+    from turingview.export.report_realism import realism_section
+
+    realism = realism_section(results, figures)
+    if realism is not None:
+        out.append(realism)
     notes = results.get("notes") or []
     sec = Section("Notes on degenerate or undefined results")
     if notes:

@@ -20,7 +20,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def latest_realism(artifacts: Any) -> dict[str, Any] | None:
-    """The most recent realism-check result among stored artifacts (dicts or objects with a payload)."""
+    """The most recent realism-check result among stored artifacts (dicts or objects with a payload).
+
+    Returned whole: ``run_analysis`` keeps ``per_image`` (for the concordance with the readers) and the
+    embedded ``figures`` out of ``results.json``'s ``realism`` block.
+    """
     items = list(artifacts or [])
     if not items:
         return None
@@ -36,11 +40,7 @@ def latest_realism(artifacts: Any) -> dict[str, Any] | None:
         last = json.loads(last)
     if not isinstance(last, dict):
         return None
-    per_image = last.get("per_image")
-    out = {k: v for k, v in last.items() if k != "per_image"}
-    if per_image is not None:
-        out["n_per_image"] = len(per_image)
-    return _jsonable(out)
+    return _jsonable(dict(last))
 
 
 def study_provenance(summary: Any, name: str, db_url: str) -> dict[str, Any]:
