@@ -124,6 +124,13 @@ class StudyStore:
         rows = self.session.execute(select(*cols).where(Case.study_id == study.id))
         return [[*row[:-1], bool(row[-1])] for row in rows]
 
+    def cases_digest(self, study: Study) -> str:
+        """SHA-256 over the case table's content (label, blinded id, truth, generator, path, sha256...), sorted.
+
+        Recorded at import (``cases_imported``) and re-checked by ``verify_audit_chain`` and backup restore.
+        """
+        return audit.sha256_text(audit.canonical_json(sorted(self.case_digest_rows(study))))
+
     def training_truth(self, case_id: int) -> str | None:
         """Truth of a *training* case (``None`` for any other), read through the ``reader_training_truth``
         view so a reader's database role never needs access to ``case_.truth``."""

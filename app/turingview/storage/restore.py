@@ -35,7 +35,8 @@ from turingview.core.errors import IntegrityError, NotFoundError, StorageError
 from turingview.storage import audit, migrate
 from turingview.storage.backup import _STAMP, backup_dir, backups_of
 from turingview.storage.engine import dispose_engines, engine_session, normalise_url, redact, sqlite_engine
-from turingview.storage.models import AuditEvent, Case, Study
+from turingview.storage.models import AuditEvent, Study
+from turingview.storage.repository import StudyStore
 
 RESTORED_EVENT = "backup_restored"
 _SIDECARS = ("-wal", "-shm", "-journal")
@@ -260,7 +261,7 @@ def _sha256(path: Path) -> str:
 
 def _verify(session: Session, study: Study, source: Path) -> None:
     """The study's chain (:func:`audit.verify_chain`) and the case-table digest recorded at import (the same
-    digest as ``turingview.study.create.cases_digest``); :class:`IntegrityError` naming the backup."""
+    digest as :meth:`StudyStore.cases_digest`); :class:`IntegrityError` naming the backup."""
     result = audit.verify_chain(session, study)
     if not result.ok:
         raise IntegrityError(f"{source}: audit chain does not verify: {result}")
@@ -270,10 +271,7 @@ def _verify(session: Session, study: Study, source: Path) -> None:
     if imported is None:
         return
     recorded = json.loads(imported.body)["payload"].get("cases_digest")
-    cols = (Case.label, Case.blinded_id, Case.truth, Case.generator, Case.generator_version, Case.modality,
-            Case.path, Case.sha256, Case.is_training)
-    rows = sorted([*row[:-1], bool(row[-1])] for row in session.execute(select(*cols).where(Case.study_id == study.id)))
-    if recorded and recorded != audit.sha256_text(audit.canonical_json(rows)):
+    if recorded and recorded != StudyStore(session).cases_digest(study):
         raise IntegrityError(f"{source}: study {study.name!r}: the case table (truth, paths, generators or ids) "
                              "changed after import")
 
