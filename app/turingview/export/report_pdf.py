@@ -13,6 +13,7 @@ from typing import Any
 from turingview.export.report_model import Section, Table, build_report
 
 _FONT, _BOLD, _MONO = "Helvetica", "Helvetica-Bold", "Courier"
+_KEEP_ROWS = 25  # tables up to this many rows are not split across pages
 
 
 def _styles() -> dict[str, Any]:
@@ -27,7 +28,7 @@ def _styles() -> dict[str, Any]:
         "subtitle": ParagraphStyle("st", parent=base["Normal"], fontName=_FONT, fontSize=12, leading=16,
                                    textColor=colors.HexColor("#444444"), spaceAfter=14),
         "h1": ParagraphStyle("h1", parent=base["Heading1"], fontName=_BOLD, fontSize=14, leading=18,
-                             spaceBefore=6, spaceAfter=8, textColor=dark),
+                             spaceBefore=6, spaceAfter=8, textColor=dark, keepWithNext=1),
         "caption": ParagraphStyle("cap", parent=base["Normal"], fontName=_BOLD, fontSize=8.5, leading=11,
                                   spaceBefore=6, spaceAfter=3, textColor=dark),
         "body": ParagraphStyle("b", parent=base["Normal"], fontName=_FONT, fontSize=9, leading=12.5,
@@ -138,7 +139,7 @@ def _story(results: dict[str, Any], title: dict[str, Any], sections: list[Sectio
            st: dict[str, Any], width: float, digest: str, version: str) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.lib.units import cm
-    from reportlab.platypus import CondPageBreak, PageBreak, Paragraph, Spacer, TableStyle
+    from reportlab.platypus import CondPageBreak, KeepTogether, PageBreak, Paragraph, Spacer, TableStyle
     from reportlab.platypus import Table as RLTable
 
     story: list[Any] = [Spacer(1, 2.5 * cm), Paragraph(_esc(title["title"]), st["title"]),
@@ -165,11 +166,16 @@ def _story(results: dict[str, Any], title: dict[str, Any], sections: list[Sectio
     table_no, fig_no = 2, 1
     for section in sections:
         story.append(CondPageBreak(5 * cm))
-        story.append(Paragraph(_esc(section.title), st["h1"]))
-        story += [Paragraph(_esc(p), st["body"]) for p in section.paragraphs]
+        lead: list[Any] = [Paragraph(_esc(section.title), st["h1"])]
+        lead += [Paragraph(_esc(p), st["body"]) for p in section.paragraphs]
         for t in section.tables:
-            story += _table_flowables(t, width, st, table_no)
+            flowables = lead + _table_flowables(t, width, st, table_no)
+            # A short table stays on one page with its caption (and the section's heading and text when it is
+            # the first); a long one splits with its header repeated.
+            story += [KeepTogether(flowables)] if len(t.rows) <= _KEEP_ROWS else flowables
+            lead = []
             table_no += 1
+        story += lead
         for fig_path, caption in section.figures:
             story += _figure(fig_path, caption, width, st, fig_no)
             fig_no += 1

@@ -18,11 +18,12 @@ _LABELS = {"auc": "classifier AUC (real vs synthetic)", "auc_ci": "AUC 95% CI", 
            "spectral_auc": "AUC of spectral features"}
 
 
-def realism_section(results: dict[str, Any], figures: dict[str, Path]) -> Section | None:
-    """The realism section, or ``None`` when the results hold no realism check."""
+def realism_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Section]:
+    """The realism section (verdict, reasons, warnings, test table, plots) and, when the per-image scores
+    were joined to the ratings, the classifier-and-readers section right after it; none without a check."""
     realism = results.get("realism")
     if not realism:
-        return None
+        return []
     from turingview.export.realism_join import FIGURE_CAPTIONS
 
     sec = Section("Domain-classifier realism check")
@@ -38,34 +39,47 @@ def realism_section(results: dict[str, Any], figures: dict[str, Path]) -> Sectio
         rows.append(["error", str(realism["error"])])
     sec.tables.append(_table("Classifier two-sample test (stored by turingview realism)",
                              [("quantity", 2.0, L), ("value", 2.0, R)], rows))
-    conc = results.get("realism_concordance")
-    if conc is not None:
-        _concordance(sec, conc)
     for kind, caption in FIGURE_CAPTIONS.items():
         if f"realism_{kind}" in figures:
             sec.figures.append((figures[f"realism_{kind}"], caption))
-    return sec
+    out = [sec]
+    conc = results.get("realism_concordance")
+    if conc is not None:
+        out.append(_concordance(conc))
+    return out
 
 
-def _concordance(sec: Section, conc: dict[str, Any]) -> None:
+def _p(p: Any) -> str:
+    text = fmt_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def _concordance(conc: dict[str, Any]) -> Section:
+    sec = Section("Classifier and readers: do they find the same synthetic images?")
     n = conc.get("n") or 0
-    head = (f"Classifier and readers: {fmt(n)} synthetic images have both a classifier score and first reads "
+    head = (f"{fmt(n)} synthetic study images have both a classifier score and first reads "
             f"({fmt(conc.get('n_classifier_synthetic'))} scored by the classifier, "
             f"{fmt(conc.get('n_rated_synthetic'))} rated by readers).")
     if conc.get("rho") is None:
         sec.paragraphs.append(f"{head} Spearman's rho is not reported: {conc.get('note') or 'undefined'}.")
     else:
-        agree = "the readers score the classifier's most detectable images lowest" if conc["rho"] < 0 else \
-            "the classifier's most detectable images are not the ones readers score low"
+        p = conc.get("p_value")
+        if p is None or p >= 0.05:
+            agree = "no significant association between the two rankings at the 5% level"
+        elif conc["rho"] < 0:
+            agree = "the readers tend to score the images the classifier detects most easily lowest"
+        else:
+            agree = ("the classifier detects most easily the images readers find realistic (it keys on cues the "
+                     "readers do not use)")
         sec.paragraphs.append(
             f"{head} Spearman's rho between p(synthetic) and the mean reader score = {fmt(conc['rho'])} "
-            f"(95% CI {fmt_ci(conc.get('rho_ci'))}, p {fmt_p(conc.get('p_value'))}, n = {fmt(n)}): {agree}. "
+            f"(95% CI {fmt_ci(conc.get('rho_ci'))}, {_p(conc.get('p_value'))}, n = {fmt(n)}): {agree}. "
             "A negative rho means both find the same images.")
     if n and conc.get("top_k"):
         k = conc["top_k"]
         text = (f"Of the classifier's {k} most detectable images, {conc['overlap']} are among the readers' {k} "
                 f"lowest-scored ({fmt(conc.get('expected_overlap'), 1)} expected by chance, hypergeometric "
-                f"p {fmt_p(conc.get('overlap_p'))}).")
+                f"{_p(conc.get('overlap_p'))}).")
         if conc.get("flag_rate_top_k") is not None:
             text += (f" Share of readers flagging an artefact: {fmt(conc['flag_rate_top_k'], 2)} on those {k}, "
                      f"{fmt(conc.get('flag_rate_rest'), 2)} on the other synthetic images.")
@@ -85,3 +99,4 @@ def _concordance(sec: Section, conc: dict[str, Any]) -> None:
             "readers' view of them", spec, rows,
             note="Reader rank 1 = the lowest mean score (judged least realistic). All joined images are in "
                  "results.json (realism_concordance.images)."))
+    return sec

@@ -206,11 +206,9 @@ def other_sections(results: dict[str, Any], figures: dict[str, Path]) -> list[Se
                                   ("MRMC AUC (95% CI)", 2.3, R), ("accuracy", 1.0, R), ("fooling rate", 2.0, R),
                                   ("Fleiss", 0.9, R), ("alpha ord.", 1.0, R)], rows))
         out.append(sec)
-    from turingview.export.report_realism import realism_section
+    from turingview.export.report_realism import realism_sections
 
-    realism = realism_section(results, figures)
-    if realism is not None:
-        out.append(realism)
+    out += realism_sections(results, figures)
     notes = results.get("notes") or []
     sec = Section("Notes on degenerate or undefined results")
     if notes:
