@@ -112,3 +112,14 @@ def test_result_is_frozen_and_json_ready() -> None:
 def test_docstring_example() -> None:
     result = doctest.testmod(concordance, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_module_stays_pure() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, turingview.stats.concordance\n"
+            "heavy = ('pandas', 'PySide6', 'sqlalchemy', 'torch', 'matplotlib')\n"
+            "print(','.join(m for m in heavy if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
