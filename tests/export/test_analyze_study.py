@@ -92,6 +92,7 @@ def test_analyze_study_records_study_provenance_and_realism(rated_study: tuple[s
     assert results["data"]["n_repeat_reads"] == sum(1 for r in records if int(r["repeat"]) == 1) > 0
     assert results["intra_reader"] and results["mrmc"]["n_readers"] == 3
     assert results["realism"]["auc"] == 0.61 and results["realism"]["n_per_image"] == 1
+    assert results["realism_concordance"]["n"] == 0 and "no per-image" in results["realism_concordance"]["note"]
     blinding = prov["blinding_audit"]
     assert blinding["verdict"] == "clean" and blinding["unresolved_strong"] == []
     assert blinding["override_reason"] is None

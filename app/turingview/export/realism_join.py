@@ -193,8 +193,9 @@ def realism_concordance(table: RatingsTable, per_image: list[Mapping[str, Any]],
     base: dict[str, Any] = {"n_classifier_synthetic": len(clf), "n_rated_synthetic": len(readers),
                             "join_key": "blinded_id = ratings case", "sign_convention": SIGN_CONVENTION}
     if joined.empty:
-        note = (f"none of the {len(clf)} synthetic images of the realism check matches one of the "
-                f"{len(readers)} rated synthetic cases by blinded id (a check of another study?)")
+        note = ("the realism artifact has no per-image synthetic_score of a synthetic image to compare" if clf.empty
+                else f"none of the {len(clf)} synthetic images of the realism check matches one of the "
+                     f"{len(readers)} rated synthetic cases by blinded id (a check of another study?)")
         notes.add(_WHERE, note)
         return {"n": 0, "rho": None, "p_value": None, "rho_ci": None, "note": note, **base, "images": []}
     has_flags = "flag_rate" in joined.columns
