@@ -15,6 +15,7 @@ roc           empirical AUC, DeLong SE/CI and paired test, Hanley-McNeil SE, ROC
 mrmc          Obuchowski-Rockette / Hillis multi-reader multi-case analysis
 equivalence   TOST of AUC within 0.5 +/- margin
 distributions score histogram, Mann-Whitney U
+concordance   classifier-versus-readers agreement on which synthetic images give themselves away
 
 The submodules import scipy; import them where needed (this package module imports nothing heavy).
 """
