@@ -30,8 +30,10 @@ lint: setup
 test: setup
 	$(BIN)/ruff check app tests
 	$(BIN)/lint-imports
+	# The whole suite, including the PyInstaller reader build and its smoke test (a few minutes).
 	source packaging/setup/pg-test-server.sh && \
-	  QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	  TURINGVIEW_BUILD_PACKAGE=$${TURINGVIEW_BUILD_PACKAGE:-1} QT_QPA_PLATFORM=offscreen \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider $(PYTEST_ARGS)

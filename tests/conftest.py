@@ -16,6 +16,12 @@ REFERENCE_DATA = SHARED_DIR / "reference-data"
 SAMPLE_DATA = REPO_ROOT / "sample_data"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the published reference data (``../shared/reference-data``) must be there: never skip validation."""
+    if os.environ.get("CI") == "true" and not REFERENCE_DATA.is_dir():
+        raise pytest.UsageError(f"CI=true but the statistics reference data is missing: {REFERENCE_DATA}")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Send TuringView's config and data directories to a per-test temporary folder."""

@@ -2,8 +2,8 @@
 analysis stack, starts offscreen and opens a reader package and a study database (running the migrations
 from inside the bundle).
 
-The build takes about 4 minutes on the 2-core CI machine, so it runs only with ``TURINGVIEW_BUILD_PACKAGE=1``
-(the smoke test of the entry point itself, unfrozen, always runs).
+The build takes a few minutes on the 2-core CI machine: `make test` (and so CI) runs it by setting
+``TURINGVIEW_BUILD_PACKAGE=1``; a bare ``pytest`` skips it (the unfrozen entry point's smoke tests always run).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_entry_point_smoke_reports_a_bad_package(tmp_path: Path) -> None:
 @pytest.mark.gui
 @pytest.mark.skipif(
     os.environ.get("TURINGVIEW_BUILD_PACKAGE") != "1",
-    reason="PyInstaller build (~4 min): set TURINGVIEW_BUILD_PACKAGE=1",
+    reason="PyInstaller build (a few minutes): `make test` sets TURINGVIEW_BUILD_PACKAGE=1",
 )
 def test_pyinstaller_build_starts_and_opens_a_package(reader_package: Path, sqlite_url: str, tmp_path: Path) -> None:
     pytest.importorskip("PyInstaller")
