@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from turingview.core.errors import NotFoundError, StudyStateError, TuringViewError
-from turingview.core.paths import data_dir, default_db_url
+from turingview.core.paths import data_dir, default_db_url, redact_url
 
 DEMO_STUDY = "demo"
 DEMO_READERS = ("demo-reader", "demo-reader-2", "demo-reader-3")
@@ -27,16 +27,6 @@ DEMO_PROTOCOL = (
 )
 
 
-def _redact(url: str) -> str:
-    """A database URL without its password, for display."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
-
-
 class StudyBackend:
     """:class:`turingview.ui.backend.ReaderBackend` over the study database and reader packages."""
 
@@ -44,7 +34,7 @@ class StudyBackend:
         self.db_url = db_url or default_db_url()
 
     def describe(self) -> str:
-        return _redact(self.db_url)
+        return redact_url(self.db_url)
 
     def list_studies(self) -> Sequence[object]:
         from turingview.study import list_studies

@@ -140,7 +140,7 @@ class ConsoleStudyBackend:
         return f"{records_sha256(study_api.ratings_records(self.db_url, name))}:{len(realism)}"
 
     def describe(self) -> str:
-        from turingview.export.study_inputs import redact_url
+        from turingview.core.paths import redact_url
 
         return redact_url(self.db_url)
 

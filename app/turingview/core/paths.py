@@ -36,3 +36,17 @@ def default_db_url() -> str:
     if override:
         return override
     return f"sqlite:///{data_dir() / 'turingview.db'}"
+
+
+def redact_url(url: str) -> str:
+    """A database URL for display, with any password replaced by ``***``.
+
+    >>> redact_url("postgresql+psycopg://ann:secret@db.example/turingview")
+    'postgresql+psycopg://ann:***@db.example/turingview'
+    """
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url

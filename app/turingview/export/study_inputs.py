@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from turingview.core.paths import redact_url
+
 
 def _jsonable(value: Any) -> Any:
     try:
@@ -68,13 +70,3 @@ def study_scale_k(summary: Any, default: int = 5) -> int:
     """The number of points of the study's rating scale (``len(scale_labels)``)."""
     labels = getattr(summary, "scale_labels", None) or ()
     return len(labels) if len(labels) >= 2 else default
-
-
-def redact_url(url: str) -> str:
-    """A database URL without its password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
