@@ -6,12 +6,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from turingview.ui.console.backend import ConsoleBackend
 from turingview.ui.console.tasks import TaskHandle, TaskRunner
-from turingview.ui.console.widgets import banner, fill_table, heading, make_table, muted, set_banner
+from turingview.ui.console.widgets import (
+    VisibleRefreshTimer,
+    banner,
+    fill_table,
+    heading,
+    make_table,
+    muted,
+    set_banner,
+)
 
 READER_COLUMNS = ("Reader", "Cases done", "Of", "Done", "Median time / case", "Training", "Last activity", "State")
 PACKAGE_COLUMNS = ("When (UTC)", "Event", "Reader", "Detail")
@@ -83,11 +90,8 @@ class ProgressScreen(QWidget):
         layout.addWidget(self.packages, 2)
         self.updated = muted("")
         layout.addWidget(self.updated)
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer = VisibleRefreshTimer(self, self.auto, REFRESH_MS, self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
-        self.auto.toggled.connect(self._timer_state)
         self.export_button.clicked.connect(self.ask_export)
         self.import_button.clicked.connect(self.ask_import)
         self._loading: TaskHandle | None = None
@@ -98,20 +102,6 @@ class ProgressScreen(QWidget):
         fill_table(self.readers, [])
         fill_table(self.packages, [])
         self.refresh()
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        self._timer_state()
-
-    def hideEvent(self, event) -> None:  # noqa: N802
-        super().hideEvent(event)
-        self.timer.stop()
-
-    def _timer_state(self) -> None:
-        if self.auto.isChecked() and self.isVisible():
-            self.timer.start()
-        else:
-            self.timer.stop()
 
     def refresh(self) -> TaskHandle | None:
         if self.study is None or (self._loading is not None and self._loading.running):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,7 +27,16 @@ from PySide6.QtWidgets import (
 
 from turingview.ui.console.backend import EXPORT_FORMATS, ConsoleBackend
 from turingview.ui.console.tasks import TaskHandle, TaskRunner
-from turingview.ui.console.widgets import TaskBar, banner, fill_table, heading, make_table, muted, set_banner
+from turingview.ui.console.widgets import (
+    TaskBar,
+    VisibleRefreshTimer,
+    banner,
+    fill_table,
+    heading,
+    make_table,
+    muted,
+    set_banner,
+)
 
 REFRESH_MS = 60_000
 PLOT_SIZE = (490, 340)
@@ -169,11 +178,8 @@ class ResultsScreen(QWidget):
         layout.addLayout(exports)
         self.status = muted("")
         layout.addWidget(self.status)
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
-        self.timer.timeout.connect(self.refresh)
+        self.timer = VisibleRefreshTimer(self, self.auto, REFRESH_MS, self.refresh)
         self.refresh_button.clicked.connect(self.refresh)
-        self.auto.toggled.connect(self._timer_state)
         self._update_buttons()
 
     def _realism_tab(self) -> QWidget:
@@ -207,20 +213,6 @@ class ResultsScreen(QWidget):
                    if name else "Choose a study on the Studies screen.", "info")
         set_banner(self.realism_summary, "", "info")
         self._update_buttons()
-
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        self._timer_state()
-
-    def hideEvent(self, event) -> None:  # noqa: N802
-        super().hideEvent(event)
-        self.timer.stop()
-
-    def _timer_state(self) -> None:
-        if self.auto.isChecked() and self.isVisible():
-            self.timer.start()
-        else:
-            self.timer.stop()
 
     def _update_buttons(self) -> None:
         idle = not self.taskbar.running

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +22,35 @@ from PySide6.QtWidgets import (
 )
 
 from turingview.ui.console.tasks import TaskHandle
+
+
+class VisibleRefreshTimer(QTimer):
+    """Calls ``slot`` every ``interval_ms`` while ``owner`` is shown and ``toggle`` is ticked.
+
+    Starts and stops itself on the owner's show/hide events and on the check box, so a screen the
+    coordinator is not looking at never polls the database.
+    """
+
+    def __init__(self, owner: QWidget, toggle: QCheckBox, interval_ms: int, slot: Any) -> None:
+        super().__init__(owner)
+        self._owner, self._toggle = owner, toggle
+        self.setInterval(interval_ms)
+        self.timeout.connect(slot)
+        toggle.toggled.connect(self.sync)
+        owner.installEventFilter(self)
+
+    def sync(self) -> None:
+        """Run exactly when the owner is visible and the toggle is ticked."""
+        if self._toggle.isChecked() and self._owner.isVisible():
+            self.start()
+        else:
+            self.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self._owner and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.sync()
+        return False
+
 
 STRENGTH_COLOURS = {"strong": "#e07a70", "moderate": "#d6a55b", "none": "#7fcf9e", "too few cases": "#9aa1ad",
                     "strong, removed": "#7fcf9e"}
