@@ -32,15 +32,25 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose sub-commands are imported on first use."""
+    """A click group whose sub-commands listed in ``lazy_commands`` are imported on first use.
+
+    ``lazy_commands`` maps a command name to ``(module, attribute, one-line help)``; commands defined on
+    the group itself in the usual way are listed beside them (``turingview study`` mixes both).
+    """
+
+    def __init__(self, *args: object, lazy_commands: dict[str, tuple[str, str, str]] | None = None,
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy_commands = dict(lazy_commands or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(_COMMANDS)
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = _COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
+        command = super().get_command(ctx, cmd_name)
+        entry = self.lazy_commands.get(cmd_name)
+        if command is not None or entry is None:
+            return command
         module_name, attribute, _ = entry
         try:
             module = importlib.import_module(module_name)
@@ -48,15 +58,21 @@ class LazyGroup(click.Group):
             if exc.name != module_name:
                 raise
             return None
-        return getattr(module, attribute)
+        return getattr(module, attribute, None)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy_commands:  # described without importing the module
+                rows.append((name, self.lazy_commands[name][2]))
+            else:
+                command = super().get_command(ctx, name)
+                rows.append((name, command.get_short_help_str() if command else ""))
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=_COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="turingview")
 def cli() -> None:
     """TuringView: blinded reader studies of real versus synthetic medical images."""

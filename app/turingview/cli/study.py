@@ -6,12 +6,12 @@ lazily so both modules stay independent.
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
 import click
 
+from turingview.cli import LazyGroup
 from turingview.core.errors import ImportProblemsError, InvalidInputError
 
 # sub-command -> (module, attribute, help) imported on first use
@@ -25,38 +25,7 @@ db_option = click.option("--db", "db_url", default=None, metavar="URL",
                          help="SQLAlchemy database URL (default: the local TuringView database).")
 
 
-class StudyGroup(click.Group):
-    """A click group whose coordinator commands are imported lazily from another module."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(_LAZY))
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        if command is not None or cmd_name not in _LAZY:
-            return command
-        module_name, attribute, _ = _LAZY[cmd_name]
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            return None
-        return getattr(module, attribute, None)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in _LAZY:
-                rows.append((name, _LAZY[name][2]))
-            else:
-                cmd = super().get_command(ctx, name)
-                rows.append((name, cmd.get_short_help_str() if cmd else ""))
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-
-@click.group(cls=StudyGroup)
+@click.group(cls=LazyGroup, lazy_commands=_LAZY)
 def study_group() -> None:
     """Create, audit, export and inspect studies."""
 
