@@ -82,21 +82,26 @@ def thin(stamps: Sequence[datetime], now: datetime) -> set[datetime]:
     return set(ordered) - keep
 
 
-def backup_now(db_path: Path, *, folder: Path | None = None, now: datetime | None = None) -> Path:
-    """Copy the database consistently into the backup folder, then thin old backups. Returns the new file."""
-    folder = folder or backup_dir()
-    now = now or datetime.now(UTC)
-    target = folder / f"{db_path.stem}-{now.strftime(_STAMP)}.db"
-    partial = target.with_suffix(".partial")
-    source = sqlite3.connect(str(db_path), timeout=30)
+def copy_database(source: sqlite3.Connection, target: Path) -> None:
+    """Copy the open ``source`` database into ``target`` with SQLite's online backup API (a consistent
+    snapshot even while others write), then close both connections."""
     try:
-        dest = sqlite3.connect(str(partial))
+        dest = sqlite3.connect(str(target))
         try:
             source.backup(dest)
         finally:
             dest.close()
     finally:
         source.close()
+
+
+def backup_now(db_path: Path, *, folder: Path | None = None, now: datetime | None = None) -> Path:
+    """Copy the database consistently into the backup folder, then thin old backups. Returns the new file."""
+    folder = folder or backup_dir()
+    now = now or datetime.now(UTC)
+    target = folder / f"{db_path.stem}-{now.strftime(_STAMP)}.db"
+    partial = target.with_suffix(".partial")
+    copy_database(sqlite3.connect(str(db_path), timeout=30), partial)
     partial.replace(target)
     existing = _backups_of(db_path, folder)
     doomed = thin([stamp for _, stamp in existing], now)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from turingview.core.errors import IntegrityError, NotFoundError, StorageError
 from turingview.storage import audit, migrate
-from turingview.storage.backup import _STAMP, backup_dir, backups_of
+from turingview.storage.backup import _STAMP, backup_dir, backups_of, copy_database
 from turingview.storage.engine import dispose_engines, engine_session, normalise_url, redact, sqlite_engine
 from turingview.storage.models import AuditEvent, Study
 from turingview.storage.repository import StudyStore
@@ -238,15 +238,7 @@ def _stage(db: Path, info: BackupInfo, aside: Path | None) -> tuple[Path, tuple[
 
 def _copy(source: Path, target: Path) -> None:
     try:
-        src = sqlite3.connect(_readonly_uri(source), uri=True)
-        try:
-            dst = sqlite3.connect(str(target))
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        copy_database(sqlite3.connect(_readonly_uri(source), uri=True), target)
     except sqlite3.Error as error:
         raise StorageError(f"cannot copy {source} to {target}: {error}") from error
 
