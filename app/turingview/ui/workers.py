@@ -32,11 +32,14 @@ class GuiBridge(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._call.connect(self._run)
+        # Queued even when posted from the GUI thread itself: a callback never runs inside the call that
+        # posted it (a decode that finished before its done-callback was attached used to re-enter the
+        # prefetcher half-way through its bookkeeping and leave the case "pending" for ever).
+        self._call.connect(self._run, Qt.ConnectionType.QueuedConnection)
         self._closed = False
 
     def post(self, fn: Callable[[], None]) -> None:
-        """Queue ``fn()`` to run on the GUI thread (dropped once the bridge is closed)."""
+        """Queue ``fn()`` to run on the GUI thread's event loop, later (dropped once the bridge is closed)."""
         if not self._closed:
             self._call.emit(fn)
 
@@ -220,11 +223,15 @@ class Prefetcher:
             return
         source, size = self.source, self.view_size
         self._pending[blinded_id] = None
-        self._pending[blinded_id] = self.workers.decode(
+        future = self.workers.decode(
             lambda: prepare(source, blinded_id, size),
             lambda prepared: self._finish(blinded_id, prepared),
             lambda error: self._finish(blinded_id, error),
         )
+        if future is None:  # the window is closing: nothing will ever finish this case
+            self._pending.pop(blinded_id, None)
+        elif blinded_id in self._pending:  # not already finished (callbacks are queued, but be sure)
+            self._pending[blinded_id] = future
 
     def _finish(self, blinded_id: str, result: PreparedImage | BaseException) -> None:
         self._pending.pop(blinded_id, None)
