@@ -272,6 +272,10 @@ class LoaderWorker:
         self.proc = None
         self.stats.restarts += 1
 
+    def restart(self) -> None:
+        """Stop the worker; the next :meth:`load` starts a fresh process (its peak RSS starts over)."""
+        self.close()
+
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             assert self.proc.stdin is not None

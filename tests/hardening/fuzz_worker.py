@@ -5,7 +5,9 @@ Run by :mod:`tests.hardening._fuzz` (never imported by pytest). Protocol, one li
 - stdin: a path to load;
 - stdout (a private copy of fd 1; the real fd 1 goes to stderr so C libraries cannot corrupt the stream):
   a JSON object ``{"outcome": "loaded" | "typed" | "untyped", "error": ..., "chain": [...],
-  "maxrss_mb": ..., "seconds": ...}``.
+  "maxrss_mb": ..., "rss_before_mb": ..., "peak_is_per_case": ..., "seconds": ...}``. ``maxrss_mb`` is the
+  peak RSS during this case when ``peak_is_per_case`` (VmHWM is reset before each case), else over the
+  worker's life.
 
 ``loaded`` means :func:`turingview.imaging.load_image` returned a volume *and* its middle slice rendered to a
 uint8 image of the volume's shape; ``typed`` means it raised :class:`ImageLoadError` (or a subclass);
@@ -48,6 +50,19 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _reset_peak_rss() -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0, ``clear_refs`` value 5), so the next peak is one case's.
+
+    Returns whether it worked; without it ``maxrss_mb`` is the peak over the worker's whole life.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def _chain(exc: BaseException) -> list[str]:
     names: list[str] = []
     seen: set[int] = set()
@@ -86,6 +101,8 @@ def main() -> int:
         path = line.rstrip("\n")
         if not path:
             continue
+        peak_is_per_case = _reset_peak_rss()
+        rss_before = _maxrss_mb()
         start = time.perf_counter()
         report: dict[str, object]
         try:
@@ -106,6 +123,8 @@ def main() -> int:
             }
         report["seconds"] = time.perf_counter() - start
         report["maxrss_mb"] = _maxrss_mb()
+        report["rss_before_mb"] = rss_before
+        report["peak_is_per_case"] = peak_is_per_case
         protocol.write(json.dumps(report) + "\n")
     return 0
 
