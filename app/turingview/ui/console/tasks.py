@@ -5,6 +5,10 @@ A screen calls :meth:`TaskRunner.submit` with a plain function of the backend. T
 keyword arguments when it accepts them. Results, progress and failures come back to the GUI thread as
 signals of a :class:`TaskHandle` (a QObject living on the GUI thread, so the connections are queued).
 Failures go to one place, the window's error boundary, unless the caller handles them itself.
+
+Ordering guarantees: a job starts only once control is back in the event loop (what the caller connects
+right after ``submit`` is in place before it can end), and :attr:`TaskHandle.running` turns ``False`` only
+after every slot of :attr:`TaskHandle.ended` has run.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from turingview.core.errors import CancelledError
 
@@ -30,6 +34,10 @@ class TaskHandle(QObject):
     failed = Signal(object)
     cancelled = Signal(str)
     ended = Signal()  # after any of the three outcomes
+    #: Emitted after ``ended``: its queued call is posted after every slot of ``ended``, so ``running`` turns
+    #: False only once the screens have seen the end (a worker preempted half-way through emitting
+    #: ``ended`` used to let ``running`` clear before a screen's task bar had noticed).
+    _settled = Signal()
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +78,7 @@ class _Job(QRunnable):
             handle.succeeded.emit(result)
         finally:
             handle.ended.emit()
+            handle._settled.emit()
 
 
 def _accepts(fn: Callable[..., Any], name: str) -> bool:
@@ -95,6 +104,7 @@ class TaskRunner(QObject):
         self.pool.setMaxThreadCount(2)
         self._on_error = on_error
         self._active: set[TaskHandle] = set()
+        self._closed = False
 
     def submit(
         self,
@@ -120,12 +130,24 @@ class TaskRunner(QObject):
         handle.failed.connect(on_error if on_error is not None else self._on_error)
         if on_cancelled is not None:
             handle.cancelled.connect(on_cancelled)
-        handle.ended.connect(lambda: self._finish(handle))
+        handle._settled.connect(lambda: self._finish(handle))
         self._active.add(handle)
         # keep the Python side of the runnable alive until it ended: a collected wrapper would never run
         handle.job = _Job(handle, fn, kwargs)
-        self.pool.start(handle.job)
+        # Start once control is back in the event loop, so that what the caller connects to the handle
+        # right after this returns (a task bar, a button update) is connected before the job can end.
+        QTimer.singleShot(0, self, lambda: self._start(handle))
         return handle
+
+    def _start(self, handle: TaskHandle) -> None:
+        if handle.job is None:
+            return
+        if self._closed or handle.is_cancel_requested():
+            handle.cancelled.emit(f"{handle.name} was cancelled before it started")
+            handle.ended.emit()
+            handle._settled.emit()
+            return
+        self.pool.start(handle.job)
 
     def _finish(self, handle: TaskHandle) -> None:
         handle.running = False
@@ -138,6 +160,7 @@ class TaskRunner(QObject):
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Cancel every task and wait for the workers; ``True`` if they all stopped in time."""
+        self._closed = True
         for handle in list(self._active):
             handle.cancel()
         return self.pool.waitForDone(timeout_ms)
