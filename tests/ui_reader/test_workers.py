@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from turingview.study import open_reading_source
-from turingview.ui.workers import GuiBridge, PreparedImage, Prefetcher, Workers
+from turingview.ui.workers import GuiBridge, Prefetcher, PreparedImage, Workers
 
 pytestmark = pytest.mark.gui
 
@@ -29,7 +29,7 @@ class InstantDecodeWorkers(Workers):
         future: Future[Any] = Future()
         try:
             future.set_result(job())
-        except Exception as error:  # noqa: BLE001 - delivered to on_error like a pool failure
+        except Exception as error:  # delivered to on_error, like a failure on the pool
             future.set_exception(error)
         self._deliver(future, on_done, on_error)
         return future
