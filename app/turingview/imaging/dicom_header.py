@@ -6,6 +6,7 @@ through these helpers so the two layouts are handled alike.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from turingview.imaging.volume import VoiLut, Window
 
 __all__ = [
+    "decimal_values",
     "first_item",
     "lut_array",
     "orientation",
@@ -23,6 +25,39 @@ __all__ = [
     "voi_luts",
     "windows",
 ]
+
+
+def decimal_values(owner: Any, keyword: str) -> list[float] | None:
+    """The numbers of a DS (decimal string) element, or ``None`` when absent; ``[]`` when empty.
+
+    Parses the element's raw bytes (``"0.5\\0.5"``) directly: pydicom's general DS conversion (one
+    validated ``DSfloat`` object per value) is the largest part of reading the display header of a slice.
+    Values are the same floats as pydicom's (a test compares them on pydicom's corpus). Anything unusual
+    (not plain ASCII numbers, already converted, a non-DS VR) goes through pydicom's own conversion.
+    """
+    from pydicom.datadict import tag_for_keyword
+
+    tag = tag_for_keyword(keyword)
+    if owner is None or tag is None or tag not in owner:
+        return None
+    element = owner.get_item(tag)
+    raw = getattr(element, "value", None)
+    if isinstance(raw, bytes) and getattr(element, "VR", "DS") in ("DS", None):
+        text = raw.decode("ascii", "replace").strip(" \x00")
+        if not text:
+            return []
+        try:
+            return [float(part) for part in text.split("\\")]
+        except ValueError:
+            pass  # a malformed value: pydicom's conversion decides (and may warn)
+    value = owner.get(keyword)
+    if value is None or value == "":
+        return None if value is None else []
+    values = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
 
 
 def first_item(sequence_owner: Any, *keywords: str) -> Any:
@@ -46,9 +81,9 @@ def rescale_pairs(ds: Any, n_frames: int) -> list[tuple[float, float]]:
         if per_frame is not None and index < len(per_frame):
             item = first_item(per_frame[index], "PixelValueTransformationSequence")
         source = item or shared or ds
-        slope = source.get("RescaleSlope", 1.0)
-        intercept = source.get("RescaleIntercept", 0.0)
-        pairs.append((float(slope if slope not in (None, "") else 1.0), float(intercept or 0.0)))
+        slope = decimal_values(source, "RescaleSlope")
+        intercept = decimal_values(source, "RescaleIntercept")
+        pairs.append((slope[0] if slope else 1.0, intercept[0] if intercept else 0.0))
     return pairs
 
 
@@ -84,7 +119,9 @@ def windows(ds: Any) -> tuple[Window, ...]:
             return []
         return list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
 
-    centers, widths, names = values("WindowCenter"), values("WindowWidth"), values("WindowCenterWidthExplanation")
+    centers = decimal_values(source, "WindowCenter") or []
+    widths = decimal_values(source, "WindowWidth") or []
+    names = values("WindowCenterWidthExplanation")
     function = str(source.get("VOILUTFunction", "LINEAR") or "LINEAR").strip().upper()
     if function not in ("LINEAR", "LINEAR_EXACT", "SIGMOID"):
         function = "LINEAR"
@@ -118,20 +155,18 @@ def spacing(ds: Any) -> tuple[float, float, float]:
     measures = first_item(ds, "SharedFunctionalGroupsSequence", "PixelMeasuresSequence")
     pixel = None
     for source in (measures, ds):  # functional groups first (Enhanced objects)
-        if source is not None and source.get("PixelSpacing"):
-            pixel = source.PixelSpacing
+        pixel = decimal_values(source, "PixelSpacing")
+        if pixel:
             break
-    if pixel is None and ds.get("ImagerPixelSpacing"):
-        pixel = ds.ImagerPixelSpacing
-    row, col = (float(pixel[0]), float(pixel[1])) if pixel is not None and len(pixel) >= 2 else (1.0, 1.0)
+    if not pixel:
+        pixel = decimal_values(ds, "ImagerPixelSpacing")
+    row, col = (pixel[0], pixel[1]) if pixel and len(pixel) >= 2 else (1.0, 1.0)
     thickness = None
     for source in (measures, ds):  # functional groups first (Enhanced objects)
-        if source is None:
-            continue
         for keyword in ("SpacingBetweenSlices", "SliceThickness"):
-            value = source.get(keyword)
-            if value not in (None, ""):
-                thickness = float(value)
+            value = decimal_values(source, keyword)
+            if value:
+                thickness = value[0]
                 break
         if thickness:
             break
@@ -140,20 +175,26 @@ def spacing(ds: Any) -> tuple[float, float, float]:
 
 
 def orientation_from_iop(iop: Sequence[float] | None) -> np.ndarray | None:
-    """3x3 (increasing-column direction, increasing-row direction, normal) from Image Orientation (Patient)."""
+    """3x3 (increasing-column direction, increasing-row direction, normal) from Image Orientation (Patient).
+
+    ``normal = row x col`` normalised; ``None`` for a missing, short, non-finite or degenerate orientation.
+    """
     if iop is None or len(iop) != 6:
         return None
-    row_dir = np.asarray([float(v) for v in iop[:3]])
-    col_dir = np.asarray([float(v) for v in iop[3:]])
-    normal = np.cross(row_dir, col_dir)
-    if not np.isfinite(normal).all() or np.linalg.norm(normal) < 1e-6:
+    try:
+        rx, ry, rz, cx, cy, cz = (float(v) for v in iop)
+    except (TypeError, ValueError):
         return None
-    return np.vstack([row_dir, col_dir, normal / np.linalg.norm(normal)])
+    nx, ny, nz = ry * cz - rz * cy, rz * cx - rx * cz, rx * cy - ry * cx  # plain floats: no numpy per slice
+    norm = math.sqrt(nx * nx + ny * ny + nz * nz)
+    if not math.isfinite(norm) or norm < 1e-6:
+        return None
+    return np.array([[rx, ry, rz], [cx, cy, cz], [nx / norm, ny / norm, nz / norm]])
 
 
 def orientation(ds: Any) -> np.ndarray | None:
-    iop = ds.get("ImageOrientationPatient")
+    iop = decimal_values(ds, "ImageOrientationPatient")
     if iop is None:
         plane = first_item(ds, "SharedFunctionalGroupsSequence", "PlaneOrientationSequence")
-        iop = plane.get("ImageOrientationPatient") if plane is not None else None
+        iop = decimal_values(plane, "ImageOrientationPatient")
     return orientation_from_iop(iop)

@@ -23,7 +23,7 @@ from turingview.imaging.lut import apply_modality_lut
 from turingview.imaging.scrub import minimal_metadata
 from turingview.imaging.volume import ImageVolume, VoiLut, Window
 
-__all__ = ["dataset_volume", "orientation_from_iop", "read_dataset", "read_dicom_file"]
+__all__ = ["dataset_volume", "native_greyscale_pixels", "orientation_from_iop", "read_dataset", "read_dicom_file"]
 
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 _DICOMDIR_SOP = "1.2.840.10008.1.3.10"
@@ -138,7 +138,57 @@ def _int_attribute(path: Path, ds: Any, keyword: str, default: int) -> int:
         raise ImageLoadError(path, f"invalid {keyword} value {str(value)[:40]!r} in the header") from None
 
 
+#: Native (uncompressed) little-endian transfer syntaxes whose greyscale pixels are read directly.
+_NATIVE_LITTLE_ENDIAN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")
+
+
+def native_greyscale_pixels(ds: Any) -> np.ndarray | None:
+    """Greyscale pixels of a native little-endian dataset read straight from its buffer, else ``None``.
+
+    The common case of CT and MR (uncompressed, one sample, 8/16/32 bits allocated) needs none of
+    pydicom's decoder machinery: the pixel data are ``rows x cols x frames`` little-endian integers. The
+    result equals ``ds.pixel_array`` exactly (dtype, shape and values, a test compares them on pydicom's
+    corpus), including pydicom's unused-bits correction: with Bits Stored < Bits Allocated the high bits are
+    shifted out (``(x << s) >> s``, sign-extending signed data). Anything else (compressed, big-endian,
+    deflated, colour, float, odd sizes) returns ``None`` and goes through pydicom.
+    """
+    meta = getattr(ds, "file_meta", None)
+    if meta is None or str(meta.get("TransferSyntaxUID", "")) not in _NATIVE_LITTLE_ENDIAN:
+        return None
+    data = ds.get("PixelData")
+    if not isinstance(data, bytes):
+        return None
+    try:
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
+        bits_allocated = int(ds.BitsAllocated)
+        bits_stored = int(ds.get("BitsStored", bits_allocated) or bits_allocated)
+        signed = int(ds.get("PixelRepresentation", 0) or 0)
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if (samples != 1 or photometric not in ("MONOCHROME1", "MONOCHROME2") or bits_allocated not in (8, 16, 32)
+            or not 0 < bits_stored <= bits_allocated or signed not in (0, 1) or min(rows, cols, frames) < 1):
+        return None
+    itemsize = bits_allocated // 8
+    count = rows * cols * frames
+    if len(data) not in (count * itemsize, count * itemsize + 1):  # +1: the even-length pad byte
+        return None
+    dtype = np.dtype(f"<{'i' if signed else 'u'}{itemsize}")
+    shape = (frames, rows, cols) if frames > 1 else (rows, cols)
+    array = np.frombuffer(data, dtype=dtype, count=count).reshape(shape).copy()
+    shift = bits_allocated - bits_stored
+    if shift:
+        np.left_shift(array, shift, out=array)
+        np.right_shift(array, shift, out=array)
+    return array.astype(dtype.newbyteorder("="), copy=False)
+
+
 def _decode(path: Path, ds: Any) -> np.ndarray:
+    native = native_greyscale_pixels(ds)
+    if native is not None:
+        return native
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
