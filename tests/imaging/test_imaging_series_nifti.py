@@ -207,3 +207,24 @@ def test_rgb24_nifti_is_shown_in_colour_in_radiological_order(tmp_path) -> None:
     reference = load_image(grey).pixels[2]
     assert np.array_equal(shown[..., 1] == 90, reference == 90)
     assert (shown[:, -1, 1] == 90).all() and (shown[:, :-1, 1] == 0).all()
+
+
+@pytest.mark.parametrize("axes", [(0, 1, 2), (2, 0, 1), (1, 2, 0)])
+@pytest.mark.parametrize("flips", [(1, 1, 1), (-1, 1, 1), (1, -1, -1), (-1, -1, -1)])
+def test_reorientation_equals_as_closest_canonical(tmp_path: Path, axes: tuple[int, int, int],
+                                                   flips: tuple[int, int, int]) -> None:
+    """Every permutation/flip of the voxel axes shows the same as nibabel's own as_closest_canonical."""
+    rng = np.random.default_rng(abs(sum(axes) + 7 * sum(flips)))
+    data = rng.integers(0, 1000, size=(7, 9, 11)).astype(np.int16)
+    affine = np.zeros((4, 4))
+    for voxel_axis, (world_axis, flip) in enumerate(zip(axes, flips, strict=True)):
+        affine[world_axis, voxel_axis] = flip * (0.5 + voxel_axis)  # distinct zooms 0.5, 1.5, 2.5
+    affine[3, 3] = 1.0
+    path = tmp_path / "permuted.nii"
+    nib.save(nib.Nifti1Image(data, affine), str(path))
+    volume = load_image(path)
+    canonical = nib.as_closest_canonical(nib.load(str(path)))
+    expected = np.asanyarray(canonical.dataobj).transpose(2, 1, 0)[:, ::-1, ::-1]
+    np.testing.assert_array_equal(volume.pixels, expected)
+    zooms = canonical.header.get_zooms()
+    assert volume.spacing == pytest.approx((zooms[2], zooms[1], zooms[0]))

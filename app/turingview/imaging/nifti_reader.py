@@ -100,23 +100,28 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            canonical = nib.as_closest_canonical(image)
-            proxy = canonical.dataobj
+            # What nib.as_closest_canonical does, without building a second image object around the data
+            # (its header copy and affine updates cost about a quarter of the read): flips and axis swaps
+            # of the array are views.
+            ornt = nib.io_orientation(image.affine)
+            proxy = image.dataobj
             if len(shape) >= 4:
                 selector = (slice(None),) * 3 + (index,) + (0,) * (len(shape) - 4)
                 data = np.asanyarray(proxy[selector])
             else:
                 data = np.asanyarray(proxy)
+            if data.ndim == 2:
+                data = data[:, :, np.newaxis]
+            data = nib.orientations.apply_orientation(data, ornt)
     except FileNotFoundError as exc:
         raise ImageLoadError(path, f"image data file missing ({Path(exc.filename or '').name or 'the .img'})") from exc
     except (OSError, EOFError, ValueError) as exc:
         text = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ImageLoadError(path, f"truncated or corrupt NIfTI/Analyze image data ({text})") from exc
     data = np.asarray(data)
-    if data.ndim == 2:
-        data = data[:, :, np.newaxis]
+    zooms = _canonical_zooms(image, ornt)
     if data.dtype.names:  # RGB24 (datatype 128) / RGBA32 (2304): structured R, G, B[, A] fields
-        return _colour_volume(path, image, canonical, data, index, n_volumes)
+        return _colour_volume(path, image, ornt, zooms, data, index, n_volumes)
     if np.iscomplexobj(data):
         raise UnsupportedImageError(path, "complex-valued NIfTI data cannot be displayed as an image")
     if data.dtype.kind == "f" and data.dtype != np.float32:
@@ -131,25 +136,36 @@ def read_nifti_file(path: Path, volume_index: int | None = None) -> ImageVolume:
         data = data.astype(np.float32)
     # nibabel arrays are Fortran-ordered (i fastest), so the transpose is C-ordered and the flips are
     # negative strides: no copy of the volume is made here.
-    return _volume(image, canonical, to_display_order(data), "MONOCHROME2", index, n_volumes)
+    return _volume(image, ornt, zooms, to_display_order(data), "MONOCHROME2", index, n_volumes)
 
 
-def _colour_volume(path: Path, image: Any, canonical: Any, data: np.ndarray, index: int, n_volumes: int) -> ImageVolume:
+def _canonical_zooms(image: Any, ornt: np.ndarray) -> tuple[float, float, float]:
+    """Voxel sizes along the canonical (R, A, S) axes: input axis ``i`` becomes axis ``ornt[i, 0]``."""
+    zooms = [float(z) for z in image.header.get_zooms()[:3]] + [1.0, 1.0, 1.0]
+    out = [1.0, 1.0, 1.0]
+    for axis, (target, _flip) in enumerate(ornt[:3]):
+        if not np.isnan(target):
+            out[int(target)] = zooms[axis]
+    return out[0], out[1], out[2]
+
+
+def _colour_volume(path: Path, image: Any, ornt: np.ndarray, zooms: tuple[float, float, float], data: np.ndarray,
+                   index: int, n_volumes: int) -> ImageVolume:
     """An RGB24/RGBA32 NIfTI volume as ``(slices, rows, cols, 3)`` uint8 RGB (alpha dropped)."""
     names = data.dtype.names or ()
     if len(names) < 3 or any(data.dtype[n].kind not in "iu" for n in names[:3]):
         raise UnsupportedImageError(path, f"structured NIfTI data with fields {names} is not RGB colour")
     rgb = np.stack([np.asarray(data[n]).astype(np.uint8, copy=False) for n in names[:3]], axis=-1)
     pixels = np.ascontiguousarray(rgb.transpose(2, 1, 0, 3)[:, ::-1, ::-1])
-    return _volume(image, canonical, pixels, "RGB", index, n_volumes)
+    return _volume(image, ornt, zooms, pixels, "RGB", index, n_volumes)
 
 
-def _volume(image: Any, canonical: Any, pixels: np.ndarray, photometric: str, index: int,
-            n_volumes: int) -> ImageVolume:
+def _volume(image: Any, ornt: np.ndarray, zooms: tuple[float, float, float], pixels: np.ndarray,
+            photometric: str, index: int, n_volumes: int) -> ImageVolume:
     import nibabel as nib
 
-    zooms = [float(z) for z in canonical.header.get_zooms()[:3]] + [1.0, 1.0, 1.0]
     spacing = tuple(z if z > 0 else 1.0 for z in (zooms[2], zooms[1], zooms[0]))
+    axcodes = "".join(str(code) for code in nib.orientations.ornt2axcodes(ornt))  # as nib.aff2axcodes
     kind = type(image).__name__.replace("Image", "").replace("Pair", " pair")
     metadata = minimal_metadata(
         source_format="nifti",
@@ -159,7 +175,7 @@ def _volume(image: Any, canonical: Any, pixels: np.ndarray, photometric: str, in
         dtype=str(pixels.dtype),
         spacing=spacing,
         extra={
-            "orientation": "".join(nib.aff2axcodes(image.affine)) + " -> RAS (radiological display)",
+            "orientation": f"{axcodes} -> RAS (radiological display)",
             "volume_index": index,
             "n_volumes": n_volumes,
             "transfer_syntax": kind,
