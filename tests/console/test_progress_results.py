@@ -76,7 +76,8 @@ def test_results_screen_tables_plots_and_exports(qtbot, console, wait, rated_stu
     written = {}
     for fmt, dest in (("json", tmp_path / "out.json"), ("xlsx", tmp_path / "out.xlsx"),
                       ("csv", tmp_path / "tables"), ("imrmc", tmp_path / "out.imrmc"),
-                      ("html", tmp_path / "report.html")):
+                      ("html", tmp_path / "report.html"), ("pdf", tmp_path / "report.pdf"),
+                      ("rjafroc", tmp_path / "rjafroc.xlsx")):
         handle = screen.export(fmt, dest)
         wait.task(handle, timeout=240_000)
         written[fmt] = handle.result
@@ -90,6 +91,12 @@ def test_results_screen_tables_plots_and_exports(qtbot, console, wait, rated_stu
         assert len(list(csv.DictReader(handle))) == 3
     assert "BEGIN DATA" in Path(written["imrmc"]).read_text()
     assert "<html" in Path(written["html"]).read_text().lower()
+    pdf = Path(written["pdf"]).read_bytes()
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") >= 2
+    jafroc = openpyxl.load_workbook(written["rjafroc"], read_only=True)
+    assert {"TP", "FP", "Truth"} <= set(jafroc.sheetnames)
+    truth = list(jafroc["Truth"].iter_rows(values_only=True))
+    assert len(truth) == 1 + 16  # header + one row per case
     assert window.errors == []
 
 
