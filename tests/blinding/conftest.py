@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synthetic_images import write_ct_slice, write_nifti_slice
+
 
 def phantom(rng: np.random.Generator, shape: tuple[int, int] = (48, 48)) -> np.ndarray:
     """A CT-like slice in HU: a disc of soft tissue with noise, air outside."""
@@ -26,55 +28,15 @@ def phantom(rng: np.random.Generator, shape: tuple[int, int] = (48, 48)) -> np.n
 
 def write_dicom(path: Path, hu: np.ndarray, *, manufacturer: str | None = None,
                 uid_root: str = "1.2.826.0.1.3680043.8.498", derived: bool = False) -> Path:
-    """Write an uncompressed CT slice (int16 stored, slope 1, intercept 0) with pydicom."""
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
-    meta.MediaStorageSOPInstanceUID = generate_uid(prefix=uid_root + ".")
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = generate_uid(prefix=uid_root + ".")
-    ds.SeriesInstanceUID = generate_uid(prefix=uid_root + ".")
-    ds.Modality = "CT"
-    ds.ImageType = ["DERIVED" if derived else "ORIGINAL", "PRIMARY", "AXIAL"]
-    if manufacturer is not None:
-        ds.Manufacturer = manufacturer
-    stored = np.round(hu).astype(np.int16)
-    ds.Rows, ds.Columns = stored.shape
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = "MONOCHROME2"
-    ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 1
-    ds.PixelSpacing = [0.7, 0.7]
-    ds.SliceThickness = 1.0
-    ds.RescaleSlope = 1
-    ds.RescaleIntercept = 0
-    ds.WindowCenter = 40
-    ds.WindowWidth = 400
-    ds.PixelData = stored.tobytes()
-    ds.save_as(path, enforce_file_format=True)
-    return path
+    """An uncompressed CT slice (int16 stored, slope 1, intercept 0, W 400 / L 40, 0.7 mm pixels)."""
+    image_type = ["DERIVED" if derived else "ORIGINAL", "PRIMARY", "AXIAL"]
+    return write_ct_slice(path, hu, spacing=0.7, manufacturer=manufacturer, uid_root=uid_root,
+                          image_type=image_type, slice_thickness=1.0, window=(40, 400))
 
 
 def write_nifti(path: Path, hu: np.ndarray, *, dtype: str = "int16", descrip: str = "") -> Path:
-    """Write a one-slice NIfTI volume with nibabel in the given on-disk dtype."""
-    import nibabel as nib
-
-    data = hu.T[:, :, None]
-    data = np.round(data).astype(dtype) if np.dtype(dtype).kind in "iu" else data.astype(dtype)
-    img = nib.Nifti1Image(data, np.diag([0.7, 0.7, 1.0, 1.0]))
-    img.header.set_data_dtype(dtype)
-    img.header.set_slope_inter(1.0, 0.0)
-    if descrip:
-        img.header["descrip"] = descrip.encode()
-    nib.save(img, str(path))
-    return path
+    """A one-slice NIfTI volume in the given on-disk dtype, scl_slope 1 / scl_inter 0 written out."""
+    return write_nifti_slice(path, hu, dtype=dtype, spacing=0.7, descrip=descrip, unit_scaling=True)
 
 
 @dataclass

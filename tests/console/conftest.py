@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synthetic_images import write_ct_slice, write_nifti_slice
+
 
 def _slice(rng: np.random.Generator, size: int = 40) -> np.ndarray:
     yy, xx = np.mgrid[:size, :size]
@@ -22,42 +24,13 @@ def _slice(rng: np.random.Generator, size: int = 40) -> np.ndarray:
 
 
 def write_ct(path: Path, hu: np.ndarray, *, manufacturer: str | None = None, float_pixels: bool = False) -> Path:
-    """A CT slice written with pydicom (int16 stored; or 32-bit float pixels when ``float_pixels``)."""
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Modality = "CT"
-    if manufacturer:
-        ds.Manufacturer = manufacturer
-    ds.Rows, ds.Columns = hu.shape
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.PixelSpacing = [0.8, 0.8]
-    if float_pixels:
-        ds.BitsAllocated = 32
-        ds.FloatPixelData = hu.astype(np.float32).tobytes()
-    else:
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-        ds.RescaleSlope, ds.RescaleIntercept = 1, 0
-        ds.PixelData = np.round(hu).astype(np.int16).tobytes()
-    ds.save_as(path, enforce_file_format=True)
-    return path
+    """A CT slice (int16 stored; or 32-bit float pixels when ``float_pixels``), 0.8 mm pixels."""
+    return write_ct_slice(path, hu, manufacturer=manufacturer, float_pixels=float_pixels)
 
 
 def write_nifti(path: Path, values: np.ndarray, dtype: str) -> Path:
     """A one-slice NIfTI volume (no modality: presented as float32 on a 1/256 grid)."""
-    import nibabel as nib
-
-    data = values.T[:, :, None]
-    data = np.round(data).astype(dtype) if np.dtype(dtype).kind == "i" else data.astype(dtype)
-    nib.save(nib.Nifti1Image(data, np.diag([0.8, 0.8, 1.0, 1.0])), str(path))
-    return path
+    return write_nifti_slice(path, values, dtype=dtype)
 
 
 @pytest.fixture

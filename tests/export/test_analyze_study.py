@@ -12,28 +12,13 @@ import numpy as np
 import pytest
 from support import run_cli
 
+from synthetic_images import write_ct_slice
+
 
 def _write_ct(path: Path, rng: np.random.Generator) -> None:
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-
     yy, xx = np.mgrid[:32, :32]
     hu = np.where((yy - 16) ** 2 + (xx - 16) ** 2 < 80, 40.0, -1000.0) + rng.normal(0, 25, (32, 32))
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Modality = "CT"
-    ds.Rows, ds.Columns = hu.shape
-    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-    ds.PixelSpacing = [0.8, 0.8]
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-    ds.RescaleSlope, ds.RescaleIntercept = 1, 0
-    ds.PixelData = np.round(hu).astype(np.int16).tobytes()
-    ds.save_as(path, enforce_file_format=True)
+    write_ct_slice(path, hu)
 
 
 @pytest.fixture
