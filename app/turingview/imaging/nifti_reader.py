@@ -1,7 +1,8 @@
 """NIfTI-1/NIfTI-2/Analyze reader -> :class:`ImageVolume` in radiological display order.
 
-The image is reoriented to the closest canonical (RAS+) orientation with
-:func:`nibabel.as_closest_canonical`, so array axes ``(i, j, k)`` run towards the patient's Right,
+The image is reoriented to the closest canonical (RAS+) orientation, the one
+:func:`nibabel.as_closest_canonical` picks (``nib.io_orientation`` applied to the array as views, without
+building a second image), so array axes ``(i, j, k)`` run towards the patient's Right,
 Anterior and Superior. A slice is then laid out for display in radiological convention::
 
     pixels[k, r, c] = data[I - 1 - c, J - 1 - r, k]
