@@ -81,19 +81,30 @@ def add_ratings(db_url: str, name: str, readers: list[str], *, seed: int = 5, fr
     return count
 
 
-@pytest.fixture
-def rated_study(sqlite_url: str, image_folders) -> tuple[str, str]:
+def make_rated_study(db_url: str, image_folders) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     """An open study of 8 real + 8 synthetic cases, three readers; two finished, one half way."""
     from turingview.study import create_study
     from turingview.study.opening import open_study
 
     real, synthetic = image_folders(8, tag="rated")
-    create_study(sqlite_url, "rated", real_dirs=[real], synthetic_dirs=[synthetic], readers=["ann", "bob", "cy"],
+    create_study(db_url, "rated", real_dirs=[real], synthetic_dirs=[synthetic], readers=["ann", "bob", "cy"],
                  seed=42, repeat_fraction=0.25)
-    open_study(sqlite_url, "rated")
-    add_ratings(sqlite_url, "rated", ["ann", "bob"])
-    add_ratings(sqlite_url, "rated", ["cy"], fraction=0.5, seed=9)
-    return sqlite_url, "rated"
+    open_study(db_url, "rated")
+    add_ratings(db_url, "rated", ["ann", "bob"])
+    add_ratings(db_url, "rated", ["cy"], fraction=0.5, seed=9)
+    return db_url, "rated"
+
+
+@pytest.fixture
+def rated_study(sqlite_url: str, image_folders) -> tuple[str, str]:
+    """:func:`make_rated_study` on a fresh SQLite file."""
+    return make_rated_study(sqlite_url, image_folders)
+
+
+@pytest.fixture
+def rated_study_postgres(postgres_url: str, image_folders) -> tuple[str, str]:
+    """:func:`make_rated_study` on a fresh database of the real PostgreSQL server (the shared-site setup)."""
+    return make_rated_study(postgres_url, image_folders)
 
 
 @pytest.fixture
