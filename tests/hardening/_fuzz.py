@@ -8,6 +8,7 @@ replaced, so one bad input never takes pytest down and is never mistaken for a p
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -210,6 +211,10 @@ class Stats:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+#: What :meth:`LoaderWorker._read` returns when the worker closed its output (it exited or was killed).
+_EOF: dict = {"eof": True}
+
+
 class LoaderWorker:
     """A restartable fuzz worker process.
 
@@ -247,6 +252,7 @@ class LoaderWorker:
             self.stats.start_rss_mb = float(ready["maxrss_mb"])
 
     def _read(self, timeout: float) -> dict | None:
+        """The worker's next report; ``None`` on timeout, :data:`_EOF` when the worker closed its output."""
         assert self.proc is not None and self.proc.stdout is not None
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stdout, selectors.EVENT_READ)
@@ -256,7 +262,7 @@ class LoaderWorker:
             line = self.proc.stdout.readline()
         finally:
             sel.close()
-        return json.loads(line) if line else None
+        return json.loads(line) if line else _EOF
 
     def _log_tail(self) -> str:
         try:
@@ -322,11 +328,15 @@ class LoaderWorker:
         elapsed = time.perf_counter() - started
         self.stats.cases += 1
         self.stats.seconds += elapsed
-        if report is None:
+        if report is None or report is _EOF:
             keep = self.workdir / f"failure-{self._n}{suffix}"
             if payload is not None:
                 keep.write_bytes(payload)
-            crashed = self.proc.poll() is not None
+            crashed = report is _EOF or self.proc.poll() is not None
+            if crashed:
+                # the output closes while the process is still being torn down: wait for its exit status
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=30)
             code = self.proc.returncode
             self._kill()
             if crashed:
