@@ -28,39 +28,7 @@ import sys
 import time
 import traceback
 
-
-def _vm_size_bytes() -> int:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _maxrss_mb() -> float:
-    """Peak RSS of this process image: VmHWM (ru_maxrss would include the forking pytest's peak, which
-    Linux carries across execve)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _reset_peak_rss() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0, ``clear_refs`` value 5), so the next peak is one case's.
-
-    Returns whether it worked; without it ``maxrss_mb`` is the peak over the worker's whole life.
-    """
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
-            handle.write("5")
-        return True
-    except OSError:
-        return False
+from process_memory import peak_rss_mb, reset_peak_rss, vm_size_bytes
 
 
 def _chain(exc: BaseException) -> list[str]:
@@ -93,16 +61,16 @@ def main() -> int:
     for path in args.warmup:  # import every decoder plugin before the limit is set
         with contextlib.suppress(ImageLoadError):
             render_slice(volume := load_image(path), volume.middle_slice)
-    limit = _vm_size_bytes() + args.headroom_mb * 1024 * 1024
+    limit = vm_size_bytes() + args.headroom_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    protocol.write(json.dumps({"ready": True, "limit_mb": limit / 2**20, "maxrss_mb": _maxrss_mb()}) + "\n")
+    protocol.write(json.dumps({"ready": True, "limit_mb": limit / 2**20, "maxrss_mb": peak_rss_mb()}) + "\n")
 
     for line in sys.stdin:
         path = line.rstrip("\n")
         if not path:
             continue
-        peak_is_per_case = _reset_peak_rss()
-        rss_before = _maxrss_mb()
+        peak_is_per_case = reset_peak_rss()
+        rss_before = peak_rss_mb()
         start = time.perf_counter()
         report: dict[str, object]
         try:
@@ -122,7 +90,7 @@ def main() -> int:
                 "traceback": traceback.format_exc()[-2000:],
             }
         report["seconds"] = time.perf_counter() - start
-        report["maxrss_mb"] = _maxrss_mb()
+        report["maxrss_mb"] = peak_rss_mb()
         report["rss_before_mb"] = rss_before
         report["peak_is_per_case"] = peak_is_per_case
         protocol.write(json.dumps(report) + "\n")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
 import sqlite3
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from process_memory import peak_rss_mb
 
 
 def prepare(workdir: Path, n_cases: int, db_url: str) -> dict[str, float]:
@@ -53,18 +54,6 @@ def prepare(workdir: Path, n_cases: int, db_url: str) -> dict[str, float]:
     create_study(db_url, "soak", manifest=manifest, readers=["r1"], seed=5)
     set_study_status(db_url, "soak", "open", reason="soak")
     return {"create_s": time.perf_counter() - started}
-
-
-def _peak_rss_mb() -> float:
-    """VmHWM: the peak RSS of this process image (ru_maxrss also counts the parent's peak before execve)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rss_mb() -> float:
@@ -155,7 +144,7 @@ def read(db_url: str, n_ratings: int, workdir: Path) -> dict[str, object]:
         "baseline_insert_ms": baseline,
         "load_image_sqlite_steps": load_steps,
         "rate_sqlite_steps": rate_steps,
-        "maxrss_mb": _peak_rss_mb(),
+        "maxrss_mb": peak_rss_mb(),
         "n_acknowledged": len(acknowledged),
     }
 
